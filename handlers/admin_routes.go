@@ -1,0 +1,7 @@
+package handlers
+
+import "github.com/gin-gonic/gin"
+
+// adminRoutes registers the back-office pages behind requireStaff.
+func (h *Handler) adminRoutes(g *gin.RouterGroup) {
+}

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/xiaodian/xiaodian/plugins"
+	"github.com/xiaodian/xiaodian/store"
+	"github.com/xiaodian/xiaodian/store/media"
+	"github.com/xiaodian/xiaodian/themes"
+)
+
+// AppConfig is what it takes to assemble a running shop from a data folder.
+type AppConfig struct {
+	DataDir        string
+	Mode           string
+	Theme          string
+	SecureCookies  bool
+	TrustedOrigins []string
+	AccessLog      bool
+	UploadLimits   media.Limits
+	ImageSizes     []int
+	Version        string
+	Logger         *slog.Logger
+}
+
+// App is an assembled shop: database, media, themes, plugins and the HTTP
+// handler. main serves it; the benchmark harness starts one on a temporary
+// folder.
+type App struct {
+	DB      *store.DB
+	Media   *media.Store
+	Plugins *plugins.Registry
+	Themes  *themes.Registry
+	Handler *Handler
+	HTTP    http.Handler
+}
+
+// DefaultImageSizes are the thumbnail widths made for every upload, the
+// sizes the default theme shows images at (list card, full width, 2x).
+var DefaultImageSizes = []int{160, 375, 750}
+
+// OpenApp opens the database in cfg.DataDir (creating the folder), applies
+// migrations, loads the plugins and themes and builds the router.
+func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.UploadLimits == (media.Limits{}) {
+		cfg.UploadLimits = media.DefaultLimits()
+	}
+	if len(cfg.ImageSizes) == 0 {
+		cfg.ImageSizes = DefaultImageSizes
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "xiaodian.db"))
+	if err != nil {
+		return nil, err
+	}
+	app := &App{DB: db}
+	fail := func(err error) (*App, error) {
+		return nil, errors.Join(err, db.Close())
+	}
+	if app.Media, err = media.New(filepath.Join(cfg.DataDir, "uploads"), cfg.UploadLimits, cfg.ImageSizes); err != nil {
+		return fail(err)
+	}
+	app.Plugins = plugins.NewRegistry()
+	if err := plugins.Load(app.Plugins, plugins.Builtin()); err != nil {
+		return fail(err)
+	}
+	if app.Themes, err = themes.NewRegistry(cfg.DataDir, cfg.Theme, cfg.Logger); err != nil {
+		return fail(err)
+	}
+	app.Handler, err = New(ctx, Options{
+		DB: db, Media: app.Media, Plugins: app.Plugins, Themes: app.Themes, Logger: cfg.Logger,
+		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, TrustedOrigins: cfg.TrustedOrigins,
+		AccessLog: cfg.AccessLog, Version: cfg.Version,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	app.HTTP = app.Handler.Router()
+	return app, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }

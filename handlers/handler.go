@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/a-h/templ"
+	"github.com/gin-gonic/gin"
+
+	"github.com/xiaodian/xiaodian/plugins"
+	"github.com/xiaodian/xiaodian/store"
+	"github.com/xiaodian/xiaodian/store/media"
+	"github.com/xiaodian/xiaodian/themes"
+	"github.com/xiaodian/xiaodian/views"
+	"github.com/xiaodian/xiaodian/views/i18n"
+)
+
+// Options are the dependencies and settings of the HTTP layer.
+type Options struct {
+	DB      *store.DB
+	Media   *media.Store
+	Plugins *plugins.Registry
+	Themes  *themes.Registry
+	Logger  *slog.Logger
+	// Mode is "development" or "production".
+	Mode string
+	// SecureCookies marks cookies Secure (set when served behind TLS).
+	SecureCookies bool
+	// TrustedOrigins may send unsafe requests across origins (e.g. a payment
+	// gateway's return page); everything else cross-origin is refused.
+	TrustedOrigins []string
+	// AccessLog logs every request at info level (off in benchmarks).
+	AccessLog bool
+	// Version is the build version shown in the back office.
+	Version string
+}
+
+// Handler holds what every route needs.
+type Handler struct {
+	db       *store.DB
+	media    *media.Store
+	plugins  *plugins.Registry
+	themes   *themes.Registry
+	log      *slog.Logger
+	opts     Options
+	sessions *sessionStore
+	pages    *pageCache
+}
+
+// New builds the handler set.
+func New(ctx context.Context, o Options) (*Handler, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Plugins == nil {
+		o.Plugins = plugins.NewRegistry()
+	}
+	ss, err := newSessionStore(ctx, o.DB, o.SecureCookies)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	return &Handler{
+		db: o.DB, media: o.Media, plugins: o.Plugins, themes: o.Themes, log: o.Logger, opts: o,
+		sessions: ss, pages: newPageCache(2000),
+	}, nil
+}
+
+// HandlerFunc is a gin handler that returns its failure; wrap turns it into
+// a gin.HandlerFunc that maps the error to a status and a friendly page.
+type HandlerFunc func(c *gin.Context) error
+
+// Error kinds a handler can return besides the store's.
+var (
+	ErrForbidden    = errors.New("forbidden")
+	ErrBadRequest   = errors.New("bad request")
+	errUnauthorized = errors.New("unauthorized")
+)
+
+func (h *Handler) wrap(fn HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			h.fail(c, err)
+		}
+	}
+}
+
+// fail maps err to a status and renders the error page; internal errors are
+// logged with the request id and never shown.
+func (h *Handler) fail(c *gin.Context, err error) {
+	status, key := http.StatusInternalServerError, "error.internal"
+	var ve *store.ValidationError
+	var ves store.ValidationErrors
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		status, key = http.StatusNotFound, "error.not_found"
+	case errors.Is(err, ErrForbidden):
+		status, key = http.StatusForbidden, "error.forbidden"
+	case errors.Is(err, ErrBadRequest):
+		status, key = http.StatusBadRequest, "error.bad_request"
+	case errors.Is(err, store.ErrConflict):
+		status, key = http.StatusConflict, "error.conflict"
+	case errors.As(err, &ve):
+		status, key = http.StatusUnprocessableEntity, ve.Key
+	case errors.As(err, &ves) && len(ves) > 0:
+		status, key = http.StatusUnprocessableEntity, ves[0].Key
+	case errors.Is(err, context.Canceled):
+		c.Status(499)
+		return
+	default:
+		h.log.Error("request failed", "err", err, "method", c.Request.Method, "path", c.Request.URL.Path, "request_id", c.GetString("request_id"))
+	}
+	msg := i18n.T(i18n.FromContext(c.Request.Context()), key)
+	if c.GetHeader("HX-Request") != "" && c.GetHeader("HX-Boosted") == "" {
+		// A fragment request shows the message in the flash area.
+		c.Header("HX-Retarget", "#flash")
+		c.Header("HX-Reswap", "innerHTML")
+		h.render(c, status, views.ErrorFragment(msg))
+		return
+	}
+	h.render(c, status, views.ErrorPage(status, msg))
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render renders comp to a pooled buffer with the request's context, then
+// writes status and body, so a rendering failure never sends half a page.
+func (h *Handler) render(c *gin.Context, status int, comp templ.Component) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := comp.Render(c.Request.Context(), buf); err != nil {
+		h.log.Error("render failed", "err", err, "path", c.Request.URL.Path)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500 internal error"))
+		return
+	}
+	c.Header("Vary", "HX-Request")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// isHTMX reports whether the request wants a fragment: an htmx request that
+// is neither boosted navigation nor a history restore.
+func isHTMX(c *gin.Context) bool {
+	return c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Boosted") == "" && c.GetHeader("HX-History-Restore-Request") == ""
+}
+
+// redirect sends the browser to url after a POST: HX-Redirect for htmx,
+// 303 See Other otherwise.
+func redirect(c *gin.Context, url string) {
+	if c.GetHeader("HX-Request") == "true" {
+		c.Header("HX-Redirect", url)
+		c.Status(http.StatusNoContent)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, url)
+}
+
+// errNoRoute answers unknown paths with the friendly 404 page.
+var errNoRoute = fmt.Errorf("no route: %w", store.ErrNotFound)

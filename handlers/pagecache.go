@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/xiaodian/xiaodian/views/i18n"
+)
+
+// pageCache keeps rendered storefront pages for anonymous visitors, already
+// gzipped, keyed by URL, locale, theme and the catalogue version: any write
+// that may change what the storefront shows bumps the version, so a stale
+// page is never served. It is a small LRU.
+type pageCache struct {
+	mu      sync.Mutex
+	max     int
+	entries map[string]*list.Element
+	lru     *list.List
+}
+
+type cachedPage struct {
+	key     string
+	status  int
+	ctype   string
+	etag    string
+	plain   []byte
+	gzipped []byte
+}
+
+func newPageCache(max int) *pageCache {
+	return &pageCache{max: max, entries: map[string]*list.Element{}, lru: list.New()}
+}
+
+func (pc *pageCache) get(key string) *cachedPage {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if el, ok := pc.entries[key]; ok {
+		pc.lru.MoveToFront(el)
+		return el.Value.(*cachedPage)
+	}
+	return nil
+}
+
+func (pc *pageCache) put(p *cachedPage) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if el, ok := pc.entries[p.key]; ok {
+		el.Value = p
+		pc.lru.MoveToFront(el)
+		return
+	}
+	pc.entries[p.key] = pc.lru.PushFront(p)
+	for pc.lru.Len() > pc.max {
+		old := pc.lru.Back()
+		pc.lru.Remove(old)
+		delete(pc.entries, old.Value.(*cachedPage).key)
+	}
+}
+
+// captureWriter records a handler's response instead of sending it.
+type captureWriter struct {
+	gin.ResponseWriter
+	buf    bytes.Buffer
+	status int
+}
+
+func (w *captureWriter) Write(b []byte) (int, error)       { return w.buf.Write(b) }
+func (w *captureWriter) WriteString(s string) (int, error) { return w.buf.WriteString(s) }
+func (w *captureWriter) WriteHeader(code int)              { w.status = code }
+func (w *captureWriter) WriteHeaderNow()                   {}
+func (w *captureWriter) Status() int                       { return w.status }
+func (w *captureWriter) Size() int                         { return w.buf.Len() }
+func (w *captureWriter) Written() bool                     { return w.buf.Len() > 0 }
+
+// cached serves a GET page from the page cache when the visitor is anonymous
+// (no session cookie); otherwise, or on a miss, it runs fn. Only 200 answers
+// are kept. fn must depend on nothing but the URL, the locale and the catalogue.
+func (h *Handler) cached(fn HandlerFunc) gin.HandlerFunc {
+	inner := h.wrap(fn)
+	return func(c *gin.Context) {
+		if c.Request.Method != http.MethodGet || hasSessionCookie(c) || c.Query("lang") != "" {
+			inner(c)
+			return
+		}
+		key := h.pageKey(c)
+		if p := h.pages.get(key); p != nil {
+			h.servePage(c, p)
+			return
+		}
+		orig := c.Writer
+		cw := &captureWriter{ResponseWriter: orig, status: http.StatusOK}
+		if gw, ok := orig.(*gzipWriter); ok {
+			cw.ResponseWriter = gw.ResponseWriter
+		}
+		c.Writer = cw
+		inner(c)
+		c.Writer = orig
+		p := &cachedPage{key: key, status: cw.status, ctype: cw.Header().Get("Content-Type"), plain: bytes.Clone(cw.buf.Bytes())}
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		zw.Write(p.plain)
+		zw.Close()
+		p.gzipped = gz.Bytes()
+		sum := sha256.Sum256(p.plain)
+		p.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
+		if p.status == http.StatusOK {
+			h.pages.put(p)
+		}
+		h.servePage(c, p)
+	}
+}
+
+func (h *Handler) pageKey(c *gin.Context) string {
+	var b strings.Builder
+	b.WriteString(c.Request.URL.RequestURI())
+	b.WriteByte('|')
+	b.WriteString(string(i18n.FromContext(c.Request.Context())))
+	b.WriteByte('|')
+	b.WriteString(c.GetHeader("HX-Request"))
+	b.WriteString(c.GetHeader("HX-Boosted"))
+	b.WriteByte('|')
+	b.WriteString(itoa(h.db.CatalogueVersion()))
+	if h.themes != nil {
+		b.WriteByte('|')
+		b.WriteString(itoa(h.themes.Version()))
+	}
+	return b.String()
+}
+
+// servePage writes a cached page, gzipped when the client accepts it, with
+// an ETag for conditional requests.
+func (h *Handler) servePage(c *gin.Context, p *cachedPage) {
+	w := c.Writer
+	gw, compressing := w.(*gzipWriter)
+	if compressing {
+		gw.bypassed = true
+		w = gw.ResponseWriter
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", p.ctype)
+	hd.Set("ETag", p.etag)
+	hd.Set("Vary", "Accept-Encoding, HX-Request")
+	hd.Set("Cache-Control", "no-cache")
+	if match := c.GetHeader("If-None-Match"); match != "" && match == p.etag {
+		hd.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := p.plain
+	if strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+		hd.Set("Content-Encoding", "gzip")
+		body = p.gzipped
+	} else {
+		hd.Del("Content-Encoding")
+	}
+	w.WriteHeader(p.status)
+	w.Write(body)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
