@@ -63,3 +63,13 @@ func isUnique(err error) bool {
 	}
 	return false
 }
+
+// Unwrap exposes the field errors, so errors.As finds a *ValidationError in
+// a ValidationErrors.
+func (v ValidationErrors) Unwrap() []error {
+	out := make([]error, len(v))
+	for i, e := range v {
+		out[i] = e
+	}
+	return out
+}
