@@ -142,7 +142,7 @@ func TestHealthz(t *testing.T) {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
 	resp, body = a.get(t, "/no/such/page")
-	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "data-testid=\"error-page\"") {
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, `data-testid="not-found"`) {
 		t.Fatalf("404: %d", resp.StatusCode)
 	}
 }
@@ -155,4 +155,13 @@ func sessionCookie(a *testApp) string {
 		}
 	}
 	return ""
+}
+
+func TestAdminNotFoundUsesBackOfficePage(t *testing.T) {
+	a := newTestApp(t)
+	a.setupOwner(t)
+	resp, body := a.get(t, "/admin/no-such-page")
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, `data-testid="error-page"`) {
+		t.Fatalf("admin 404: %d", resp.StatusCode)
+	}
 }

@@ -138,8 +138,12 @@ func (h *Handler) render(c *gin.Context, status int, comp templ.Component) {
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500 internal error"))
 		return
 	}
+	// Not c.Data: it sets Content-Length to the plain length, which is wrong
+	// once the compress middleware or the page cache gzips the body.
 	c.Header("Vary", "HX-Request")
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	c.Writer.Write(buf.Bytes())
 }
 
 // isHTMX reports whether the request wants a fragment: an htmx request that

@@ -82,8 +82,16 @@ type gzipWriter struct {
 	bypassed bool // the handler wrote already-compressed bytes itself
 }
 
-func (g *gzipWriter) Write(b []byte) (int, error)       { return g.zw.Write(b) }
-func (g *gzipWriter) WriteString(s string) (int, error) { return g.zw.Write([]byte(s)) }
+// Write compresses b. A Content-Length a handler set is for the plain body,
+// so it is dropped before the headers go out.
+func (g *gzipWriter) Write(b []byte) (int, error) {
+	if !g.Written() {
+		g.Header().Del("Content-Length")
+	}
+	return g.zw.Write(b)
+}
+
+func (g *gzipWriter) WriteString(s string) (int, error) { return g.Write([]byte(s)) }
 
 var gzipPool = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)

@@ -127,6 +127,7 @@ func (h *Handler) pageKey(c *gin.Context) string {
 	b.WriteByte('|')
 	b.WriteString(c.GetHeader("HX-Request"))
 	b.WriteString(c.GetHeader("HX-Boosted"))
+	b.WriteString(c.GetHeader("HX-History-Restore-Request"))
 	b.WriteByte('|')
 	b.WriteString(itoa(h.db.CatalogueVersion()))
 	if h.themes != nil {
@@ -162,6 +163,7 @@ func (h *Handler) servePage(c *gin.Context, p *cachedPage) {
 	} else {
 		hd.Del("Content-Encoding")
 	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(p.status)
 	w.Write(body)
 }

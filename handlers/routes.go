@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -38,7 +39,12 @@ func (h *Handler) Router() http.Handler {
 	admin.POST("/logout", h.wrap(h.logout))
 	h.adminRoutes(admin)
 
-	r.NoRoute(h.wrap(func(c *gin.Context) error { return errNoRoute }))
+	r.NoRoute(h.wrap(func(c *gin.Context) error {
+		if strings.HasPrefix(c.Request.URL.Path, "/admin") || h.themes == nil {
+			return errNoRoute
+		}
+		return h.shopNotFound(c, "")
+	}))
 
 	cop := http.NewCrossOriginProtection()
 	for _, o := range h.opts.TrustedOrigins {

@@ -1,7 +1,40 @@
 package handlers
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/gin-gonic/gin"
 
-// shopRoutes registers the storefront pages.
+	// The reference theme registers itself with the themes registry.
+	_ "github.com/xiaodian/xiaodian/themes/default"
+)
+
+// shopRoutes registers the storefront pages, their theme's assets and the
+// stored images. Every anonymous page goes through the page cache
+// (h.cached): its answer depends only on the URL, the locale, the catalogue
+// and the theme.
 func (h *Handler) shopRoutes(r *gin.Engine) {
+	r.GET("/media/:key", h.wrap(h.serveMedia))
+	r.HEAD("/media/:key", h.wrap(h.serveMedia))
+	if h.themes == nil {
+		return // a handler set without themes serves no storefront
+	}
+	pages := []struct {
+		path string
+		fn   HandlerFunc
+	}{
+		{"/", h.shopHome},
+		{"/c", h.shopCategories},
+		{"/c/:id", h.shopCategory},
+		{"/search", h.shopSearch},
+		{"/p/:id", h.shopProduct},
+		{"/p/:id/sku", h.shopSKUPanel},
+	}
+	for _, p := range pages {
+		page := h.cached(p.fn)
+		r.GET(p.path, page)
+		r.HEAD(p.path, page) // for uptime monitors; HEAD bypasses the cache
+	}
+
+	assets := gin.WrapH(h.themes)
+	r.GET("/theme/*path", assets)
+	r.HEAD("/theme/*path", assets)
 }

@@ -1,0 +1,142 @@
+// Package defaulttheme is xiaodian's reference storefront theme: every page
+// and section of the themes contract in templ, with its stylesheet and small
+// images embedded. Importing the package registers it with the themes
+// registry (themes.Register); another compiled theme embeds Theme and
+// overrides only the pages it changes, and a theme folder may replace single
+// sections with sections/<name>.html files.
+package defaulttheme
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/xiaodian/xiaodian/themes"
+)
+
+//go:embed theme.yaml assets
+var files embed.FS
+
+// Files is the theme folder: theme.yaml and assets/.
+var Files fs.FS = files
+
+func init() {
+	themes.Register(themes.Compiled{Theme: Theme{}, Files: Files})
+}
+
+// Theme implements themes.Theme with the components of this package.
+type Theme struct{}
+
+// ID is "default".
+func (Theme) ID() string { return themes.DefaultID }
+
+// Home renders the home page.
+func (Theme) Home(vm themes.HomePage) templ.Component { return HomePage(vm) }
+
+// Categories renders the category tree page.
+func (Theme) Categories(vm themes.CategoriesPage) templ.Component { return CategoriesPage(vm) }
+
+// Category renders a category's product list.
+func (Theme) Category(vm themes.CategoryPage) templ.Component { return CategoryPage(vm) }
+
+// Search renders the search results page.
+func (Theme) Search(vm themes.SearchPage) templ.Component { return SearchPage(vm) }
+
+// ProductList renders the "load more" fragment of a product list.
+func (Theme) ProductList(vm themes.ProductList) templ.Component { return ProductListItems(vm) }
+
+// Product renders the product page.
+func (Theme) Product(vm themes.ProductPage) templ.Component { return ProductPage(vm) }
+
+// SKUPanel renders the SKU picker fragment with out-of-band updates of the
+// page's price block and choice summaries.
+func (Theme) SKUPanel(vm themes.SKUPanel) templ.Component { return SKUPanelFragment(vm) }
+
+// NotFound renders the storefront's 404 page.
+func (Theme) NotFound(vm themes.NotFoundPage) templ.Component { return NotFoundPage(vm) }
+
+func docTitle(p themes.Page) string {
+	switch {
+	case p.Title == "":
+		return p.ShopName
+	case p.ShopName == "" || p.Title == p.ShopName:
+		return p.Title
+	default:
+		return p.Title + " - " + p.ShopName
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func bodyClass(page string, p themes.Page) string {
+	c := page
+	if len(p.TabBar.Items) > 0 {
+		c += " has-tabbar"
+	}
+	return c
+}
+
+func hasTag(tags []string, tag string) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+func joinNames(names []string) string { return strings.Join(names, " ") }
+
+func loadingAttr(i int) string {
+	if i == 0 {
+		return "eager"
+	}
+	return "lazy"
+}
+
+func sortArrow(s themes.SortTab) string {
+	switch s.Dir {
+	case "asc":
+		return "is-asc"
+	case "desc":
+		return "is-desc"
+	}
+	return ""
+}
+
+func brandValue(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func anyBrand(bs []themes.BrandOption) bool {
+	for _, b := range bs {
+		if b.Selected {
+			return true
+		}
+	}
+	return false
+}
+
+// skuSummary is the choice in words: the chosen values, or what is still to
+// choose.
+func skuSummary(ctx context.Context, s themes.SKUPanel) string {
+	switch {
+	case len(s.Specs) == 0:
+		return themes.T(ctx, "product.spec_default")
+	case s.SKUID != 0:
+		return s.Label
+	default:
+		return themes.T(ctx, "product.please_select_named", "name", joinNames(s.Missing))
+	}
+}
+
+func int64s(n int64) string { return strconv.FormatInt(n, 10) }
+
+func boolString(b bool) string { return strconv.FormatBool(b) }
