@@ -75,11 +75,13 @@ func (db *DB) createBanner(ctx context.Context, tx *sql.Tx, b Banner) (int64, er
 	}
 	var err error
 	if tx != nil {
-		err = ins(tx)
-	} else {
-		err = db.Write(ctx, ins)
+		// The caller commits, then calls BumpCatalogue.
+		if err = ins(tx); err != nil {
+			return 0, fmt.Errorf("create banner: %w", err)
+		}
+		return id, nil
 	}
-	if err != nil {
+	if err = db.Write(ctx, ins); err != nil {
 		return 0, fmt.Errorf("create banner: %w", err)
 	}
 	db.bumpCatalogue()

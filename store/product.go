@@ -662,3 +662,28 @@ func nonNilStrings(s []string) []string {
 	}
 	return s
 }
+
+// SetSalesTx sets a product's sales count and spreads it over its live SKUs.
+// Orders keep the count from then on; the demo loader uses this to give its
+// products a believable history.
+func (db *DB) SetSalesTx(ctx context.Context, tx *sql.Tx, productID int64, sales int) error {
+	if sales < 0 {
+		return Invalid("sales", "validation.stock")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE products SET sales = ? WHERE id = ?`, sales, productID); err != nil {
+		return fmt.Errorf("set sales %d: %w", productID, err)
+	}
+	// The first SKU takes the remainder so the SKUs sum to the product.
+	_, err := tx.ExecContext(ctx, `UPDATE skus SET sales = ? / (SELECT COUNT(*) FROM skus s WHERE s.product_id = ? AND s.deleted_at IS NULL)
+		+ CASE WHEN id = (SELECT MIN(id) FROM skus s WHERE s.product_id = ? AND s.deleted_at IS NULL)
+			THEN ? % (SELECT COUNT(*) FROM skus s WHERE s.product_id = ? AND s.deleted_at IS NULL) ELSE 0 END
+		WHERE product_id = ? AND deleted_at IS NULL`, sales, productID, productID, sales, productID, productID)
+	if err != nil {
+		return fmt.Errorf("set sales %d: %w", productID, err)
+	}
+	return nil
+}
+
+// BumpCatalogue marks the storefront's cached pages stale; call it after
+// committing a transaction that used the *Tx helpers.
+func (db *DB) BumpCatalogue() { db.bumpCatalogue() }

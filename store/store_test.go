@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -306,5 +307,25 @@ func TestSafeLink(t *testing.T) {
 		if got := SafeLink(in); got != want {
 			t.Errorf("SafeLink(%q) = %q", in, got)
 		}
+	}
+}
+
+func TestSetSalesSpreadsOverSKUs(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	id, err := db.CreateProduct(ctx, clothes(mustCategory(t, db, 0, "服饰")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Write(ctx, func(tx *sql.Tx) error { return db.SetSalesTx(ctx, tx, id, 1003) }); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := db.ProductByID(ctx, id)
+	sum := 0
+	for _, s := range p.SKUs {
+		sum += s.Sales
+	}
+	if p.Sales != 1003 || sum != 1003 {
+		t.Fatalf("product sales %d, SKUs sum %d", p.Sales, sum)
 	}
 }

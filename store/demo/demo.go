@@ -19,6 +19,7 @@ import (
 	"image"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/xiaodian/xiaodian/store"
@@ -78,6 +79,7 @@ func Load(ctx context.Context, db *store.DB, ms *media.Store, opts Options) (Sum
 		}
 		return Summary{}, fmt.Errorf("load demo: %w", err)
 	}
+	db.BumpCatalogue()
 	return sum, nil
 }
 
@@ -149,6 +151,9 @@ func writeShop(ctx context.Context, db *store.DB, tx *sql.Tx, pics *pictures, op
 			return fmt.Errorf("create product %q: %w", it.title, err)
 		}
 		productID[it.title] = id
+		if err := db.SetSalesTx(ctx, tx, id, demoSales(in, rng)); err != nil {
+			return err
+		}
 		sum.Products++
 		sum.SKUs += len(in.SKUs)
 	}
@@ -344,4 +349,19 @@ feed:
 		return nil, err
 	}
 	return p, nil
+}
+
+// demoSales invents a believable sales history: hot products sell in the
+// thousands, new ones barely, the rest in the hundreds.
+func demoSales(in store.ProductInput, rng *rand.Rand) int {
+	switch {
+	case !in.OnShelf:
+		return rng.IntN(50)
+	case slices.Contains(in.Tags, store.TagHot):
+		return 1000 + rng.IntN(9000)
+	case slices.Contains(in.Tags, store.TagNew):
+		return rng.IntN(80)
+	default:
+		return 50 + rng.IntN(900)
+	}
 }
