@@ -4,4 +4,41 @@ import "github.com/gin-gonic/gin"
 
 // adminRoutes registers the back-office pages behind requireStaff.
 func (h *Handler) adminRoutes(g *gin.RouterGroup) {
+	g.GET("", h.wrap(h.adminDashboard))
+
+	g.GET("/products", h.wrap(h.adminProducts))
+	g.GET("/products.csv", h.wrap(h.adminProductsCSV))
+	g.POST("/products/shelf", h.wrap(h.adminProductsShelf))
+	g.GET("/products/new", h.wrap(h.adminProductNew))
+	g.POST("/products/new", h.wrap(h.adminProductCreate))
+	g.POST("/products/sku-table", h.wrap(h.adminSKUTable))
+	g.GET("/products/:id/edit", h.wrap(h.adminProductEdit))
+	g.POST("/products/:id/edit", h.wrap(h.adminProductUpdate))
+	g.GET("/products/:id/delete", h.wrap(h.adminProductDeleteConfirm))
+	g.POST("/products/:id/delete", h.wrap(h.adminProductDelete))
+
+	g.POST("/uploads", h.wrap(h.upload))
+	g.POST("/gallery", h.wrap(h.adminGallery))
+
+	g.GET("/categories", h.wrap(h.adminCategories))
+	g.GET("/categories/new", h.wrap(h.adminCategoryNew))
+	g.POST("/categories/new", h.wrap(h.adminCategoryCreate))
+	g.GET("/categories/:id/edit", h.wrap(h.adminCategoryEdit))
+	g.POST("/categories/:id/edit", h.wrap(h.adminCategoryUpdate))
+	g.GET("/categories/:id/delete", h.wrap(h.adminCategoryDeleteConfirm))
+	g.POST("/categories/:id/delete", h.wrap(h.adminCategoryDelete))
+
+	g.GET("/brands", h.wrap(h.adminBrands))
+	g.GET("/brands/new", h.wrap(h.adminBrandNew))
+	g.POST("/brands/new", h.wrap(h.adminBrandCreate))
+	g.GET("/brands/:id/edit", h.wrap(h.adminBrandEdit))
+	g.POST("/brands/:id/edit", h.wrap(h.adminBrandUpdate))
+	g.GET("/brands/:id/delete", h.wrap(h.adminBrandDeleteConfirm))
+	g.POST("/brands/:id/delete", h.wrap(h.adminBrandDelete))
+
+	g.GET("/banners", h.wrap(h.adminBanners))
+	g.GET("/banners/new", h.wrap(h.adminBannerNew))
+	g.POST("/banners/new", h.wrap(h.adminBannerCreate))
+	g.GET("/banners/:id/delete", h.wrap(h.adminBannerDeleteConfirm))
+	g.POST("/banners/:id/delete", h.wrap(h.adminBannerDelete))
 }
