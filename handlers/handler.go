@@ -76,9 +76,8 @@ type HandlerFunc func(c *gin.Context) error
 
 // Error kinds a handler can return besides the store's.
 var (
-	ErrForbidden    = errors.New("forbidden")
-	ErrBadRequest   = errors.New("bad request")
-	errUnauthorized = errors.New("unauthorized")
+	ErrForbidden  = errors.New("forbidden")
+	ErrBadRequest = errors.New("bad request")
 )
 
 func (h *Handler) wrap(fn HandlerFunc) gin.HandlerFunc {
