@@ -19,12 +19,14 @@ import (
 // pageCache keeps rendered storefront pages for anonymous visitors, already
 // gzipped, keyed by URL, locale, theme and the catalogue version: any write
 // that may change what the storefront shows bumps the version, so a stale
-// page is never served. It is a small LRU.
+// page is never served. It is a small LRU bounded by entries and by bytes.
 type pageCache struct {
-	mu      sync.Mutex
-	max     int
-	entries map[string]*list.Element
-	lru     *list.List
+	mu       sync.Mutex
+	max      int
+	maxBytes int
+	bytes    int
+	entries  map[string]*list.Element
+	lru      *list.List
 }
 
 type cachedPage struct {
@@ -36,9 +38,14 @@ type cachedPage struct {
 	gzipped []byte
 }
 
+// pageCacheBytes bounds the memory the page cache holds.
+const pageCacheBytes = 24 << 20
+
 func newPageCache(max int) *pageCache {
-	return &pageCache{max: max, entries: map[string]*list.Element{}, lru: list.New()}
+	return &pageCache{max: max, maxBytes: pageCacheBytes, entries: map[string]*list.Element{}, lru: list.New()}
 }
+
+func (p *cachedPage) size() int { return len(p.key) + len(p.plain) + len(p.gzipped) }
 
 func (pc *pageCache) get(key string) *cachedPage {
 	pc.mu.Lock()
@@ -54,15 +61,19 @@ func (pc *pageCache) put(p *cachedPage) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if el, ok := pc.entries[p.key]; ok {
+		pc.bytes += p.size() - el.Value.(*cachedPage).size()
 		el.Value = p
 		pc.lru.MoveToFront(el)
-		return
+	} else {
+		pc.entries[p.key] = pc.lru.PushFront(p)
+		pc.bytes += p.size()
 	}
-	pc.entries[p.key] = pc.lru.PushFront(p)
-	for pc.lru.Len() > pc.max {
+	for pc.lru.Len() > 1 && (pc.lru.Len() > pc.max || pc.bytes > pc.maxBytes) {
 		old := pc.lru.Back()
 		pc.lru.Remove(old)
-		delete(pc.entries, old.Value.(*cachedPage).key)
+		op := old.Value.(*cachedPage)
+		delete(pc.entries, op.key)
+		pc.bytes -= op.size()
 	}
 }
 

@@ -131,7 +131,7 @@ func (db *DB) AuthenticateStaff(ctx context.Context, username, password string) 
 	err := db.r.QueryRowContext(ctx, `SELECT id, password_hash, disabled FROM staff WHERE username = ?`,
 		strings.TrimSpace(username)).Scan(&id, &hash, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return nil, ErrBadCredentials
 	}
 	if err != nil {

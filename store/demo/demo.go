@@ -365,3 +365,6 @@ func demoSales(in store.ProductInput, rng *rand.Rand) int {
 		return 50 + rng.IntN(900)
 	}
 }
+
+// ProductCount is how many products the demo shop itself has (before Extra).
+func ProductCount() int { return len(items) }

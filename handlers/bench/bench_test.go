@@ -1,0 +1,465 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xiaodian/xiaodian/store"
+)
+
+func msDurations(ms ...float64) []time.Duration {
+	out := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		out[i] = time.Duration(m * float64(time.Millisecond))
+	}
+	return out
+}
+
+func TestPercentile(t *testing.T) {
+	hundred := make([]float64, 100)
+	for i := range hundred {
+		hundred[i] = float64(i + 1)
+	}
+	tests := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 50, 0},
+		{"one sample", msDurations(7), 99, 7 * time.Millisecond},
+		{"median of 1..100", msDurations(hundred...), 50, 50 * time.Millisecond},
+		{"p99 of 1..100", msDurations(hundred...), 99, 99 * time.Millisecond},
+		{"max of 1..100", msDurations(hundred...), 100, 100 * time.Millisecond},
+		{"median of four rounds down the rank", msDurations(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{"p99 of four is the largest", msDurations(1, 2, 3, 4), 99, 4 * time.Millisecond},
+		{"tiny p is the smallest", msDurations(1, 2, 3, 4), 0.1, time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.sorted, tt.p); got != tt.want {
+				t.Errorf("percentile(%v) = %v, want %v", tt.p, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	tests := []struct {
+		name string
+		in   sample
+		want Result
+	}{
+		{
+			name: "unsorted samples",
+			in:   sample{latencies: msDurations(9, 1, 5, 3, 7, 2, 8, 4, 10, 6), errors: 3, elapsed: 2 * time.Second},
+			want: Result{Scenario: "x", RPS: 5, P50: 5, P99: 10, Errors: 3},
+		},
+		{
+			name: "two decimals",
+			in:   sample{latencies: msDurations(1.234, 1.236, 2.5), elapsed: 3 * time.Second},
+			want: Result{Scenario: "x", RPS: 1, P50: 1.24, P99: 2.5},
+		},
+		{
+			name: "rps over a fraction of a second",
+			in:   sample{latencies: msDurations(1, 1, 1), elapsed: 700 * time.Millisecond},
+			want: Result{Scenario: "x", RPS: 4.29, P50: 1, P99: 1},
+		},
+		{
+			name: "nothing succeeded",
+			in:   sample{errors: 12, elapsed: time.Second},
+			want: Result{Scenario: "x", Errors: 12},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := summarize("x", tt.in); got != tt.want {
+				t.Errorf("summarize = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWithRatios(t *testing.T) {
+	rss := Float2(40)
+	results := []Result{
+		{Scenario: "static", RPS: 1000},
+		{Scenario: "home", RPS: 250},
+		{Scenario: "product", RPS: 333},
+		{Scenario: IdleMemory, RSSMB: &rss},
+	}
+	withRatios(results)
+	want := []Float2{1, 0.25, 0.33, 0}
+	for i, r := range results {
+		if r.Ratio != want[i] {
+			t.Errorf("%s ratio = %v, want %v", r.Scenario, r.Ratio, want[i])
+		}
+	}
+
+	noStatic := []Result{{Scenario: "home", RPS: 250}}
+	withRatios(noStatic)
+	if noStatic[0].Ratio != 0 {
+		t.Errorf("ratio without static = %v, want 0", noStatic[0].Ratio)
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	rss := Float2(41.5)
+	results := []Result{
+		{Scenario: "static", RPS: 12345.678, P50: 1.5, P99: 3, Errors: 0, Ratio: 1},
+		{Scenario: IdleMemory, RSSMB: &rss},
+	}
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, results); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2:\n%s", len(lines), buf.String())
+	}
+	wantLines := []string{
+		`{"scenario":"static","rps":12345.68,"p50_ms":1.50,"p99_ms":3.00,"errors":0,"ratio":1.00}`,
+		`{"scenario":"idle_memory","rps":0.00,"p50_ms":0.00,"p99_ms":0.00,"errors":0,"ratio":0.00,"rss_mb":41.50}`,
+	}
+	for i, line := range lines {
+		if line != wantLines[i] {
+			t.Errorf("line %d:\n got %s\nwant %s", i, line, wantLines[i])
+		}
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	rss := Float2(38.25)
+	var buf bytes.Buffer
+	err := writeTable(&buf, []Result{
+		{Scenario: "static", RPS: 20000, P50: 1.2, P99: 4.56, Ratio: 1},
+		{Scenario: "home", RPS: 5000, P50: 9.87, P99: 20, Errors: 2, Ratio: 0.25},
+		{Scenario: IdleMemory, RSSMB: &rss},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("got %d lines, want header, 2 rows and idle memory:\n%s", len(lines), out)
+	}
+	for i, want := range [][]string{
+		{"scenario", "rps", "p50", "ms", "p99", "ms", "errors", "ratio"},
+		{"static", "20000.00", "1.20", "4.56", "0", "1.00"},
+		{"home", "5000.00", "9.87", "20.00", "2", "0.25"},
+		{"idle_memory:", "38.25", "MB", "resident"},
+	} {
+		if got := strings.Fields(lines[i]); !slices.Equal(got, want) {
+			t.Errorf("line %d = %q, want fields %q", i, lines[i], want)
+		}
+	}
+}
+
+func TestParseVmRSS(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{"status file", "Name:\txiaodian\nVmPeak:\t  900000 kB\nVmRSS:\t   40960 kB\nThreads:\t9\n", 40, false},
+		{"missing", "Name:\txiaodian\n", 0, true},
+		{"bad unit", "VmRSS:\t 12 pages\n", 0, true},
+		{"bad number", "VmRSS:\t x kB\n", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseVmRSS(strings.NewReader(tt.in))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("got %v MB, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRSSMBOfThisProcess(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	mb, err := rssMB(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mb < 1 || mb > 64<<10 {
+		t.Errorf("resident memory of the test binary = %v MB, not plausible", mb)
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	cfg, err := ParseArgs(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.JSON || cfg.Products != 10000 || cfg.Duration != 5*time.Second || cfg.Conns != 64 ||
+		cfg.Warmup != time.Second || cfg.DataDir != "" || !slices.Equal(cfg.Scenarios, Scenarios) || cfg.Runner == nil {
+		t.Errorf("defaults = %+v", cfg)
+	}
+	cfg, err = ParseArgs([]string{"--json", "--products", "80", "--duration", "300ms", "--conns", "4", "--scenarios", "home, product", "--data", "/tmp/x"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.JSON || cfg.Products != 80 || cfg.Duration != 300*time.Millisecond || cfg.Conns != 4 ||
+		!slices.Equal(cfg.Scenarios, []string{"home", "product"}) || cfg.DataDir != "/tmp/x" {
+		t.Errorf("parsed = %+v", cfg)
+	}
+
+	for _, args := range [][]string{
+		{"--scenarios", "home,checkout"},
+		{"--scenarios", ""},
+		{"--conns", "0"},
+		{"--duration", "0s"},
+		{"--products", "-1"},
+		{"--warmup", "-1s"},
+		{"extra"},
+		{"--nope"},
+	} {
+		if _, err := ParseArgs(args, io.Discard); err == nil {
+			t.Errorf("ParseArgs(%q) accepted", args)
+		}
+	}
+}
+
+func TestCheckLoopback(t *testing.T) {
+	for base, ok := range map[string]bool{
+		"http://127.0.0.1:8080":  true,
+		"http://127.0.0.1":       true,
+		"http://localhost:8080":  false,
+		"http://10.0.0.1:8080":   false,
+		"https://127.0.0.1:8443": false,
+		"http://example.com":     false,
+	} {
+		if err := checkLoopback(base); (err == nil) != ok {
+			t.Errorf("checkLoopback(%q) = %v, want ok %v", base, err, ok)
+		}
+	}
+}
+
+func gzipped(t *testing.T, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := io.WriteString(zw, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestPageServeHTTP(t *testing.T) {
+	plain := []byte("<html>商品</html>")
+	z := gzipped(t, string(plain))
+	p := &Page{Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}, "Vary": {"Accept-Encoding"}}, Plain: plain, Gzipped: z}
+
+	for _, tt := range []struct {
+		accept, wantEncoding string
+		want                 []byte
+	}{
+		{"", "", plain},
+		{"gzip, deflate, br", "gzip", z},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/p/1", nil)
+		if tt.accept != "" {
+			req.Header.Set("Accept-Encoding", tt.accept)
+		}
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, req)
+		res := rec.Result()
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != tt.wantEncoding ||
+			res.Header.Get("Content-Type") != "text/html; charset=utf-8" || !bytes.Equal(rec.Body.Bytes(), tt.want) {
+			t.Errorf("Accept-Encoding %q: status %d, headers %v, body %d bytes", tt.accept, res.StatusCode, res.Header, rec.Body.Len())
+		}
+	}
+	if len(p.Header["Content-Encoding"]) != 0 {
+		t.Error("serving changed the stored headers")
+	}
+}
+
+func TestFetchPageKeepsBothEncodings(t *testing.T) {
+	body := strings.Repeat("<p>连衣裙</p>", 100)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		io.WriteString(w, body) // never compressed: fetchPage gzips it
+	}))
+	defer ts.Close()
+	p, err := fetchPage(context.Background(), ts.URL+"/p/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(p.Plain) != body || p.Header.Get("Cache-Control") != "no-cache" || p.Header.Get("Vary") != "Accept-Encoding" ||
+		p.Header.Get("Date") != "" || p.Header.Get("Content-Length") != "" {
+		t.Errorf("page = headers %v, %d plain bytes", p.Header, len(p.Plain))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(p.Gzipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(zr); err != nil || string(got) != body {
+		t.Errorf("gzipped body inflates to %d bytes, %v", len(got), err)
+	}
+}
+
+func TestServePageCommand(t *testing.T) {
+	p := &Page{Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, Plain: []byte("<p>面膜</p>"), Gzipped: gzipped(t, "<p>面膜</p>")}
+	file := filepath.Join(t.TempDir(), "page.json")
+	if err := p.save(file); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Main(ctx, []string{servePageCmd, "--addr", addr, file}, io.Discard, io.Discard) }()
+	if err := waitHealthy(ctx, "http://"+addr, done); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/p/1") // asks for gzip and inflates
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Error(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve-page returned %v", err)
+	}
+	if string(got) != "<p>面膜</p>" || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("served %q with headers %v", got, resp.Header)
+	}
+
+	for _, args := range [][]string{
+		{servePageCmd, file},
+		{servePageCmd, "--addr", "0.0.0.0:0", file},
+		{servePageCmd, "--addr", "127.0.0.1:0", filepath.Join(t.TempDir(), "missing.json")},
+	} {
+		if err := Main(context.Background(), args, io.Discard, io.Discard); err == nil {
+			t.Errorf("Main(%q) succeeded", args)
+		}
+	}
+}
+
+func TestLoadCountsErrors(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer ts.Close()
+	l := load{base: ts.URL, paths: []string{"/ok", "/missing"}, conns: 2, warmup: 20 * time.Millisecond, duration: 150 * time.Millisecond}
+	s, err := l.run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.latencies) == 0 || s.errors == 0 || s.firstErr == nil || !strings.Contains(s.firstErr.Error(), "404") {
+		t.Errorf("got %d successes, %d errors, first %v", len(s.latencies), s.errors, s.firstErr)
+	}
+	if s.elapsed < l.duration || s.elapsed > l.duration+time.Second {
+		t.Errorf("measured window %v, want about %v", s.elapsed, l.duration)
+	}
+}
+
+func TestLoadRefusesOtherHosts(t *testing.T) {
+	l := load{base: "http://192.0.2.1:80", paths: []string{"/"}, conns: 1, duration: time.Millisecond}
+	if _, err := l.run(context.Background()); err == nil {
+		t.Error("load against a non-loopback address started")
+	}
+}
+
+// TestRunEndToEnd benchmarks a tiny demo shop served in-process, then
+// checks the prepared folder holds the catalogue size asked for.
+func TestRunEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := ParseArgs([]string{"--products", "80", "--duration", "300ms", "--conns", "4", "--json",
+		"--warmup", "100ms", "--idle", "50ms", "--data", dir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Runner = InProcess
+	var stdout, stderr bytes.Buffer
+	if err := Run(context.Background(), cfg, &stdout, &stderr); err != nil {
+		t.Fatalf("Run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	want := append(slices.Clone(Scenarios), IdleMemory)
+	var got []string
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(sc.Bytes(), &fields); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		var r struct {
+			Scenario string   `json:"scenario"`
+			RPS      float64  `json:"rps"`
+			P50      float64  `json:"p50_ms"`
+			P99      float64  `json:"p99_ms"`
+			Errors   int64    `json:"errors"`
+			Ratio    float64  `json:"ratio"`
+			RSSMB    *float64 `json:"rss_mb"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		got = append(got, r.Scenario)
+		wantFields := 6
+		if r.Scenario == IdleMemory {
+			wantFields = 7
+			if r.RSSMB == nil || *r.RSSMB <= 0 {
+				t.Errorf("idle memory line %s has no rss_mb", sc.Text())
+			}
+		} else if r.RPS <= 0 || r.P50 <= 0 || r.P99 < r.P50 || r.Ratio <= 0 {
+			t.Errorf("implausible line %s", sc.Text())
+		}
+		if len(fields) != wantFields {
+			t.Errorf("line %s has %d fields, want %d", sc.Text(), len(fields), wantFields)
+		}
+		if r.Errors != 0 {
+			t.Errorf("%s: %d errors\nstderr:\n%s", r.Scenario, r.Errors, stderr.String())
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("scenarios = %v, want %v", got, want)
+	}
+
+	db, err := store.Open(context.Background(), filepath.Join(dir, "xiaodian.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, total, err := db.Products(context.Background(), store.ProductFilter{}); err != nil || total != 80 {
+		t.Errorf("the prepared shop has %d products (%v), want 80: does prepare still top up the demo shop to --products?", total, err)
+	}
+}

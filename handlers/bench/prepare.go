@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/xiaodian/xiaodian/handlers"
+	"github.com/xiaodian/xiaodian/store"
+	"github.com/xiaodian/xiaodian/store/demo"
+)
+
+// targets are the paths each scenario rotates over.
+type targets struct {
+	categories []string // /c/:id of leaf categories
+	searches   []string // /search?q=...
+	products   []string // /p/:id spread over the catalogue
+}
+
+// searchWords are what shoppers type: everyday products of the demo shop.
+var searchWords = []string{"奶粉", "连衣裙", "手机", "面膜", "零食", "口红"}
+
+
+// productSample is how many product pages the product scenario rotates over.
+const productSample = 200
+
+// prepare loads the demo shop with enough generated products to reach
+// products (once: a folder that already holds a catalogue is reused as it
+// is) and picks the scenario targets. The shop is closed again before the
+// server starts on the folder.
+func prepare(ctx context.Context, dir string, products int, stderr io.Writer) (t targets, err error) {
+	app, err := handlers.OpenApp(ctx, handlers.AppConfig{
+		DataDir: dir, Mode: "development", AccessLog: false, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return targets{}, fmt.Errorf("bench: %w", err)
+	}
+	defer func() {
+		if cerr := app.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("bench: %w", cerr))
+		}
+	}()
+	start := time.Now()
+	extra := max(products-demo.ProductCount(), 0)
+	sum, err := demo.Load(ctx, app.DB, app.Media, demo.Options{Extra: extra, Seed: 1})
+	switch {
+	case errors.Is(err, demo.ErrNotEmpty):
+		fmt.Fprintf(stderr, "bench: %s already holds a catalogue; reusing it as it is\n", dir)
+	case err != nil:
+		return targets{}, fmt.Errorf("bench: load demo: %w", err)
+	default:
+		fmt.Fprintf(stderr, "bench: demo shop with %d products loaded in %s\n", sum.Products, time.Since(start).Round(time.Millisecond))
+	}
+	return pickTargets(ctx, app.DB)
+}
+
+// pickTargets lists the leaf categories, the search queries and up to
+// productSample on-shelf products spread evenly over the catalogue.
+func pickTargets(ctx context.Context, db *store.DB) (targets, error) {
+	var t targets
+	cats, err := db.Categories(ctx, false)
+	if err != nil {
+		return targets{}, fmt.Errorf("bench: %w", err)
+	}
+	for _, c := range cats {
+		if len(c.Children) == 0 {
+			t.categories = append(t.categories, "/c/"+strconv.FormatInt(c.ID, 10))
+		}
+		for _, ch := range c.Children {
+			t.categories = append(t.categories, "/c/"+strconv.FormatInt(ch.ID, 10))
+		}
+	}
+	if len(t.categories) == 0 {
+		return targets{}, errors.New("bench: the shop has no visible category")
+	}
+	for _, w := range searchWords {
+		t.searches = append(t.searches, "/search?q="+url.QueryEscape(w))
+	}
+	_, total, err := db.Products(ctx, store.ProductFilter{Shelf: "on", Limit: 1})
+	if err != nil {
+		return targets{}, fmt.Errorf("bench: %w", err)
+	}
+	if total == 0 {
+		return targets{}, errors.New("bench: the shop has no product on shelf")
+	}
+	n := min(total, productSample)
+	for i := range n {
+		page, _, err := db.Products(ctx, store.ProductFilter{Shelf: "on", Offset: i * total / n, Limit: 1})
+		if err != nil {
+			return targets{}, fmt.Errorf("bench: %w", err)
+		}
+		if len(page) == 1 {
+			t.products = append(t.products, "/p/"+strconv.FormatInt(page[0].ID, 10))
+		}
+	}
+	if len(t.products) == 0 {
+		return targets{}, errors.New("bench: no product page to request")
+	}
+	return t, nil
+}
