@@ -25,7 +25,6 @@ type targets struct {
 // searchWords are what shoppers type: everyday products of the demo shop.
 var searchWords = []string{"奶粉", "连衣裙", "手机", "面膜", "零食", "口红"}
 
-
 // productSample is how many product pages the product scenario rotates over.
 const productSample = 200
 
