@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -75,37 +74,6 @@ func (h *Handler) adminBannerCreate(c *gin.Context) error {
 		return nil
 	}
 	h.addFlash(c, "success", i18n.Tc(ctx, "admin.banner_saved"))
-	redirect(c, "/admin/banners")
-	return nil
-}
-
-// adminBannerDeleteConfirm asks before deleting (the path without JavaScript).
-func (h *Handler) adminBannerDeleteConfirm(c *gin.Context) error {
-	ctx := c.Request.Context()
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	h.render(c, http.StatusOK, admin.ConfirmPage(admin.Confirm{
-		Title:   i18n.Tc(ctx, "admin.delete_banner"),
-		Message: i18n.Tc(ctx, "admin.confirm_delete_banner"),
-		Action:  "/admin/banners/" + strconv.FormatInt(id, 10) + "/delete",
-		Back:    "/admin/banners",
-	}))
-	return nil
-}
-
-// adminBannerDelete removes a banner.
-func (h *Handler) adminBannerDelete(c *gin.Context) error {
-	ctx := c.Request.Context()
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	if err := h.db.DeleteBanner(ctx, id); err != nil {
-		return err
-	}
-	h.addFlash(c, "success", i18n.Tc(ctx, "common.deleted"))
 	redirect(c, "/admin/banners")
 	return nil
 }

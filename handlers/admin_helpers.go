@@ -12,6 +12,7 @@ import (
 
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/views"
+	"github.com/xiaodian/xiaodian/views/admin"
 	"github.com/xiaodian/xiaodian/views/i18n"
 )
 
@@ -135,4 +136,102 @@ func (h *Handler) formUnreadable(c *gin.Context, err error) error {
 	}
 	h.render(c, http.StatusUnprocessableEntity, views.ErrorPage(http.StatusUnprocessableEntity, msg))
 	return nil
+}
+
+// deletable describes a back-office resource deleted by id: a confirm page
+// for browsers without JavaScript, then the delete with a flash.
+type deletable struct {
+	list    string // the list page, e.g. "/admin/brands"
+	title   string // i18n key of the confirm page's title
+	confirm string // i18n key of the question; {name} is the item's name
+	done    string // i18n key of the success flash; {name} as above
+	// name looks the item up (ErrNotFound for a wrong id) and returns its
+	// name for the messages.
+	name func(ctx context.Context, id int64) (string, error)
+	del  func(ctx context.Context, id int64) error
+}
+
+// confirmDelete renders the confirm page of d.
+func (h *Handler) confirmDelete(d deletable) HandlerFunc {
+	return func(c *gin.Context) error {
+		ctx := c.Request.Context()
+		id, err := adminID(c)
+		if err != nil {
+			return err
+		}
+		name, err := d.name(ctx, id)
+		if err != nil {
+			return err
+		}
+		h.render(c, http.StatusOK, admin.ConfirmPage(admin.Confirm{
+			Title:   i18n.Tc(ctx, d.title),
+			Message: i18n.Tc(ctx, d.confirm, "name", name),
+			Action:  d.list + "/" + strconv.FormatInt(id, 10) + "/delete",
+			Back:    d.list,
+		}))
+		return nil
+	}
+}
+
+// deleteItem deletes the item of d; a refusal of the store (still in use)
+// comes back as an error flash, nothing changed.
+func (h *Handler) deleteItem(d deletable) HandlerFunc {
+	return func(c *gin.Context) error {
+		ctx := c.Request.Context()
+		id, err := adminID(c)
+		if err != nil {
+			return err
+		}
+		name, err := d.name(ctx, id)
+		if err != nil {
+			return err
+		}
+		err = d.del(ctx, id)
+		if msg, ok := validationMessage(ctx, err); ok {
+			h.addFlash(c, "error", msg)
+			redirect(c, d.list)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		h.addFlash(c, "success", i18n.Tc(ctx, d.done, "name", name))
+		redirect(c, adminBack(c, d.list))
+		return nil
+	}
+}
+
+// The deletable resources of the catalogue back office.
+func (h *Handler) deletables() (products, categories, brands, banners deletable) {
+	products = deletable{list: "/admin/products", title: "admin.delete_product", confirm: "admin.confirm_delete_product",
+		done: "admin.product_deleted", del: h.db.DeleteProduct,
+		name: func(ctx context.Context, id int64) (string, error) {
+			p, err := h.db.ProductByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return p.Title, nil
+		}}
+	categories = deletable{list: "/admin/categories", title: "admin.delete_category", confirm: "admin.confirm_delete_named",
+		done: "admin.deleted_named", del: h.db.DeleteCategory,
+		name: func(ctx context.Context, id int64) (string, error) {
+			c, err := h.db.CategoryByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return c.Name, nil
+		}}
+	brands = deletable{list: "/admin/brands", title: "admin.delete_brand", confirm: "admin.confirm_delete_named",
+		done: "admin.deleted_named", del: h.db.DeleteBrand,
+		name: func(ctx context.Context, id int64) (string, error) {
+			b, err := h.db.BrandByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return b.Name, nil
+		}}
+	banners = deletable{list: "/admin/banners", title: "admin.delete_banner", confirm: "admin.confirm_delete_banner",
+		done: "common.deleted", del: h.db.DeleteBanner,
+		name: func(ctx context.Context, id int64) (string, error) { return "", nil }}
+	return
 }

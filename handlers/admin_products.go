@@ -143,45 +143,6 @@ func (h *Handler) adminProductsShelf(c *gin.Context) error {
 	return nil
 }
 
-// adminProductDeleteConfirm asks before deleting (the path without JavaScript).
-func (h *Handler) adminProductDeleteConfirm(c *gin.Context) error {
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	p, err := h.db.ProductByID(c.Request.Context(), id)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request.Context()
-	h.render(c, http.StatusOK, admin.ConfirmPage(admin.Confirm{
-		Title:   i18n.Tc(ctx, "admin.delete_product"),
-		Message: i18n.Tc(ctx, "admin.confirm_delete_product", "title", p.Title),
-		Action:  "/admin/products/" + strconv.FormatInt(id, 10) + "/delete",
-		Back:    "/admin/products",
-	}))
-	return nil
-}
-
-// adminProductDelete soft-deletes a product.
-func (h *Handler) adminProductDelete(c *gin.Context) error {
-	ctx := c.Request.Context()
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	p, err := h.db.ProductByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := h.db.DeleteProduct(ctx, id); err != nil {
-		return err
-	}
-	h.addFlash(c, "success", i18n.Tc(ctx, "admin.product_deleted", "title", p.Title))
-	redirect(c, adminBack(c, "/admin/products"))
-	return nil
-}
-
 // adminProductsCSV streams the products matching the list's filter, one row
 // per SKU. It starts with a UTF-8 byte order mark: without it Excel reads
 // the file in the system code page and garbles Chinese.

@@ -4,6 +4,7 @@ import "github.com/gin-gonic/gin"
 
 // adminRoutes registers the back-office pages behind requireStaff.
 func (h *Handler) adminRoutes(g *gin.RouterGroup) {
+	products, categories, brands, banners := h.deletables()
 	g.GET("", h.wrap(h.adminDashboard))
 
 	g.GET("/products", h.wrap(h.adminProducts))
@@ -14,8 +15,8 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/products/sku-table", h.wrap(h.adminSKUTable))
 	g.GET("/products/:id/edit", h.wrap(h.adminProductEdit))
 	g.POST("/products/:id/edit", h.wrap(h.adminProductUpdate))
-	g.GET("/products/:id/delete", h.wrap(h.adminProductDeleteConfirm))
-	g.POST("/products/:id/delete", h.wrap(h.adminProductDelete))
+	g.GET("/products/:id/delete", h.wrap(h.confirmDelete(products)))
+	g.POST("/products/:id/delete", h.wrap(h.deleteItem(products)))
 
 	g.POST("/uploads", h.wrap(h.upload))
 	g.POST("/gallery", h.wrap(h.adminGallery))
@@ -25,20 +26,20 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/categories/new", h.wrap(h.adminCategoryCreate))
 	g.GET("/categories/:id/edit", h.wrap(h.adminCategoryEdit))
 	g.POST("/categories/:id/edit", h.wrap(h.adminCategoryUpdate))
-	g.GET("/categories/:id/delete", h.wrap(h.adminCategoryDeleteConfirm))
-	g.POST("/categories/:id/delete", h.wrap(h.adminCategoryDelete))
+	g.GET("/categories/:id/delete", h.wrap(h.confirmDelete(categories)))
+	g.POST("/categories/:id/delete", h.wrap(h.deleteItem(categories)))
 
 	g.GET("/brands", h.wrap(h.adminBrands))
 	g.GET("/brands/new", h.wrap(h.adminBrandNew))
 	g.POST("/brands/new", h.wrap(h.adminBrandCreate))
 	g.GET("/brands/:id/edit", h.wrap(h.adminBrandEdit))
 	g.POST("/brands/:id/edit", h.wrap(h.adminBrandUpdate))
-	g.GET("/brands/:id/delete", h.wrap(h.adminBrandDeleteConfirm))
-	g.POST("/brands/:id/delete", h.wrap(h.adminBrandDelete))
+	g.GET("/brands/:id/delete", h.wrap(h.confirmDelete(brands)))
+	g.POST("/brands/:id/delete", h.wrap(h.deleteItem(brands)))
 
 	g.GET("/banners", h.wrap(h.adminBanners))
 	g.GET("/banners/new", h.wrap(h.adminBannerNew))
 	g.POST("/banners/new", h.wrap(h.adminBannerCreate))
-	g.GET("/banners/:id/delete", h.wrap(h.adminBannerDeleteConfirm))
-	g.POST("/banners/:id/delete", h.wrap(h.adminBannerDelete))
+	g.GET("/banners/:id/delete", h.wrap(h.confirmDelete(banners)))
+	g.POST("/banners/:id/delete", h.wrap(h.deleteItem(banners)))
 }
