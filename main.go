@@ -263,6 +263,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go app.Handler.RunJobs(ctx)
+	if cfg.Mode == "development" {
+		// Pick up edits of theme folders under data/themes without a restart.
+		go app.Themes.Watch(ctx, 2*time.Second)
+	}
 	select {
 	case err := <-errc:
 		return err

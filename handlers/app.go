@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/xiaodian/xiaodian/plugins"
+	"github.com/xiaodian/xiaodian/plugins/builtin"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/store/media"
 	"github.com/xiaodian/xiaodian/themes"
@@ -72,7 +73,7 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 		return fail(err)
 	}
 	app.Plugins = plugins.NewRegistry()
-	if err := plugins.Load(app.Plugins, plugins.Builtin()); err != nil {
+	if err := plugins.Load(app.Plugins, builtin.Plugins()); err != nil {
 		return fail(err)
 	}
 	if app.Themes, err = themes.NewRegistry(cfg.DataDir, cfg.Theme, cfg.Logger); err != nil {

@@ -1,8 +1,8 @@
 // Package plugins is xiaodian's compile-time plugin registry and its typed hooks.
 //
 // A plugin is a Go value implementing [Plugin]. Plugins are listed explicitly in
-// [Builtin] (the one list a forking developer extends with one line) and loaded at
-// start-up with [Load]; a duplicate id is a start-up error. The shop owner can switch
+// builtin.Plugins (package plugins/builtin: the one list a forking developer
+// extends with one line) and loaded at start-up with [Load]; a duplicate id is a start-up error. The shop owner can switch
 // each plugin on or off at run time with [Registry.SetEnabled]: handlers bound through
 // [Bind] are skipped while their plugin is disabled.
 //

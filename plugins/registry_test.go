@@ -266,14 +266,3 @@ func TestLoadStopsAtFirstError(t *testing.T) {
 		t.Error("Load went on after the error")
 	}
 }
-
-func TestBuiltinLoads(t *testing.T) {
-	r := NewRegistry()
-	ps := Builtin()
-	if err := Load(r, ps); err != nil {
-		t.Fatalf("Load(Builtin()): %v", err)
-	}
-	if got := len(r.Plugins()); got != len(ps) {
-		t.Errorf("%d plugins registered, want %d", got, len(ps))
-	}
-}

@@ -1,0 +1,21 @@
+// Package builtin holds the list of plugins compiled into xiaodian. It is a
+// package of its own because each built-in plugin lives in its own folder
+// (plugins/coupon, plugins/wechatpay...) and imports plugins for the
+// registry; the list that imports them all cannot live in plugins itself.
+package builtin
+
+import "github.com/xiaodian/xiaodian/plugins"
+
+// Plugins returns the plugins compiled into this binary, in load order. It
+// is the one list a forking developer reads and extends, one line per plugin:
+//
+//	return []plugins.Plugin{
+//		coupon.New(), // any value implementing plugins.Plugin
+//	}
+//
+// The list is empty until the built-in plugins (marketing tools, payment and
+// login providers) land; the registry and its hooks work the same with no
+// plugins loaded.
+func Plugins() []plugins.Plugin {
+	return []plugins.Plugin{}
+}
