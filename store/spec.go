@@ -38,8 +38,14 @@ func ParseSpecs(text string) ([]SpecDef, error) {
 		if line == "" {
 			continue
 		}
-		name, vals, ok := strings.Cut(strings.Replace(line, "：", ":", 1), ":")
-		name = strings.TrimSpace(name)
+		// The name ends at the first colon, half- or full-width.
+		cut := strings.IndexAny(line, ":：")
+		ok := cut >= 0
+		var name, vals string
+		if ok {
+			_, w := utf8.DecodeRuneInString(line[cut:])
+			name, vals = strings.TrimSpace(line[:cut]), line[cut+w:]
+		}
 		if !ok || name == "" {
 			return nil, Invalid("specs", "validation.spec_line", "line", clip(line, 30))
 		}
