@@ -4,7 +4,7 @@
 //	xiaodian                      start the shop (same as "serve")
 //	xiaodian serve --addr :8080 --data ./data
 //	xiaodian demo --data ./data   load the demo shop into an empty database
-//	xiaodian admin passwd NAME    set a staff password (read from stdin)
+//	xiaodian admin passwd NAME    set a staff password (read twice from stdin)
 //	xiaodian migrate              apply database migrations and exit
 //	xiaodian bench [--json]       benchmark the storefront on a temporary shop
 //	xiaodian version
@@ -192,6 +192,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
+	sub := ""
+	if cmd == "admin" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:] // "admin passwd --data DIR NAME"
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -219,7 +223,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stdout, "database %s is up to date: %d migrations applied\n", filepath.Join(cfg.Data, "xiaodian.db"), len(names))
 		return nil
 	case "admin":
-		return adminCmd(ctx, cfg, log, fs.Args(), stdin, stdout)
+		return adminCmd(ctx, cfg, log, append([]string{sub}, fs.Args()...), stdin, stdout)
 	}
 	return nil
 }
@@ -229,7 +233,7 @@ const usage = `usage: xiaodian [command] [flags]
 commands:
   serve    start the shop (the default)       --addr :8080 --data ./data --config config.yaml
   demo     load the demo shop into an empty database   --data ./data [--extra N]
-  admin    staff accounts: "admin passwd USERNAME" (password read from stdin)
+  admin    staff accounts: "admin passwd [--data DIR] USERNAME" (password read twice from stdin)
   migrate  apply database migrations and exit
   bench    benchmark the storefront on a temporary demo shop   [--json]
   version  print the version`
