@@ -42,4 +42,10 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/banners/new", h.wrap(h.adminBannerCreate))
 	g.GET("/banners/:id/delete", h.wrap(h.confirmDelete(banners)))
 	g.POST("/banners/:id/delete", h.wrap(h.deleteItem(banners)))
+
+	g.GET("/settings", h.wrap(h.adminSettings))
+	g.POST("/settings", h.wrap(h.adminSettingsSave))
+	g.POST("/settings/preview", h.wrap(h.adminSettingsPreview))
+	g.POST("/settings/defaults", h.wrap(h.adminSettingsDefaults))
+	g.POST("/settings/reload-theme", h.wrap(h.adminReloadTheme))
 }

@@ -79,6 +79,9 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	if app.Themes, err = themes.NewRegistry(cfg.DataDir, cfg.Theme, cfg.Logger); err != nil {
 		return fail(err)
 	}
+	if err := applyStoredThemeSettings(ctx, db, app.Themes, cfg.Logger); err != nil {
+		return fail(err)
+	}
 	app.Handler, err = New(ctx, Options{
 		DB: db, Media: app.Media, Plugins: app.Plugins, Themes: app.Themes, Logger: cfg.Logger,
 		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, TrustedOrigins: cfg.TrustedOrigins,

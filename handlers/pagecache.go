@@ -95,9 +95,16 @@ func (w *captureWriter) Written() bool                     { return w.buf.Len() 
 // cached serves a GET page from the page cache when the visitor is anonymous
 // (no session cookie); otherwise, or on a miss, it runs fn. Only 200 answers
 // are kept. fn must depend on nothing but the URL, the locale and the catalogue.
+// A request for a theme preview (?theme_preview=) is drawn with the preview's
+// settings and neither served from nor kept in the cache.
 func (h *Handler) cached(fn HandlerFunc) gin.HandlerFunc {
 	inner := h.wrap(fn)
 	return func(c *gin.Context) {
+		if c.Query(themePreviewParam) != "" {
+			h.applyThemePreview(c)
+			inner(c)
+			return
+		}
 		if c.Request.Method != http.MethodGet || hasSessionCookie(c) || c.Query("lang") != "" {
 			inner(c)
 			return

@@ -323,23 +323,37 @@ func (st *state) loadSettings(values map[string]string) {
 			st.settings[d.Key] = d.Default
 		}
 	}
+	st.settings = st.over(st.settings, values)
+	st.rootCSS = st.css(st.settings)
+}
+
+// over returns base with the values in values that fit the schema put over
+// it; unknown keys and values of the wrong type are left out.
+func (st *state) over(base, values map[string]string) map[string]string {
+	out := maps.Clone(base)
 	for k, v := range values {
 		if j := slices.IndexFunc(st.schema, func(o SettingDef) bool { return o.Key == k }); j >= 0 && CheckSetting(st.schema[j].Type, v) == nil {
-			st.settings[k] = v
+			out[k] = v
 		}
+	}
+	return out
+}
+
+// css is settings as custom properties on :root, in schema order.
+func (st *state) css(settings map[string]string) string {
+	if len(st.schema) == 0 {
+		return ""
 	}
 	var b strings.Builder
-	if len(st.schema) > 0 {
-		b.WriteString(":root{")
-		for _, d := range st.schema {
-			b.WriteString(cssVar(d.Key))
-			b.WriteByte(':')
-			b.WriteString(st.settings[d.Key])
-			b.WriteByte(';')
-		}
-		b.WriteString("}")
+	b.WriteString(":root{")
+	for _, d := range st.schema {
+		b.WriteString(cssVar(d.Key))
+		b.WriteByte(':')
+		b.WriteString(settings[d.Key])
+		b.WriteByte(';')
 	}
-	st.rootCSS = b.String()
+	b.WriteString("}")
+	return b.String()
 }
 
 func (st *state) problem(theme, file, msg string) {

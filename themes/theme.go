@@ -24,6 +24,7 @@ package themes
 
 import (
 	"context"
+	"maps"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -434,9 +435,13 @@ func Asset(ctx context.Context, name string) string {
 }
 
 // Setting is the value of a theme setting (theme.yaml settings, with the
-// shop's own values over the defaults); "" when unknown.
+// shop's own values over the defaults, and WithSettings' over those); ""
+// when unknown.
 func Setting(ctx context.Context, key string) string {
 	if s := stateFrom(ctx); s != nil {
+		if p, ok := ctx.Value(previewKey{}).(map[string]string); ok {
+			return s.over(s.settings, p)[key]
+		}
 		return s.settings[key]
 	}
 	return ""
@@ -446,7 +451,22 @@ func Setting(ctx context.Context, key string) string {
 // ":root{--primary:#ee0a24;--radius:8px}", for a <style> element in the layout.
 func RootCSS(ctx context.Context) string {
 	if s := stateFrom(ctx); s != nil {
+		if p, ok := ctx.Value(previewKey{}).(map[string]string); ok {
+			return s.css(s.over(s.settings, p))
+		}
 		return s.rootCSS
 	}
 	return ""
+}
+
+type previewKey struct{}
+
+// WithSettings returns ctx carrying values to draw over the active theme's
+// settings in force: what is rendered with it shows them through Setting and
+// RootCSS, nothing is stored and other requests are untouched. The back
+// office's live preview of unsaved settings uses it. Unknown keys and values
+// that do not fit their setting's type are ignored. (Section overrides'
+// setting helper still sees the settings in force.)
+func WithSettings(ctx context.Context, values map[string]string) context.Context {
+	return context.WithValue(ctx, previewKey{}, maps.Clone(values))
 }
