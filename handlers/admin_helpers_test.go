@@ -2,19 +2,14 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"io/fs"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -34,21 +29,7 @@ func newAdminApp(t *testing.T) (*testApp, string) {
 func newAdminAppLimits(t *testing.T, limits media.Limits) (*testApp, string) {
 	t.Helper()
 	dir := t.TempDir()
-	app, err := OpenApp(context.Background(), AppConfig{
-		DataDir: dir, Mode: "development", Theme: "default", UploadLimits: limits,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.HTTP)
-	t.Cleanup(func() {
-		srv.Close()
-		app.Close()
-	})
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	a := &testApp{App: app, srv: srv, client: client}
+	a := openTestApp(t, AppConfig{DataDir: dir, UploadLimits: limits})
 	a.setupOwner(t)
 	return a, dir
 }

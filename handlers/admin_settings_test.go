@@ -1,12 +1,9 @@
 package handlers
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,27 +11,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// openTestAppAt opens a shop on the data folder dir, which may already hold
-// one: two of them on one folder are a shop and the same shop restarted.
-func openTestAppAt(t *testing.T, dir string) *testApp {
-	t.Helper()
-	app, err := OpenApp(context.Background(), AppConfig{
-		DataDir: dir, Mode: "development", Theme: "default",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.HTTP)
-	t.Cleanup(func() {
-		srv.Close()
-		app.Close()
-	})
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &testApp{App: app, srv: srv, client: client}
-}
 
 // anonGet fetches path as a visitor without cookies, the requests the page
 // cache serves.

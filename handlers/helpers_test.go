@@ -22,10 +22,31 @@ type testApp struct {
 // newTestApp opens a fresh shop in t.TempDir() and serves it.
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
-	app, err := OpenApp(context.Background(), AppConfig{
-		DataDir: t.TempDir(), Mode: "development", Theme: "default",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	return openTestApp(t, AppConfig{DataDir: t.TempDir()})
+}
+
+// openTestAppAt serves the shop in dir (a second App on the same folder
+// sees what the first stored).
+func openTestAppAt(t *testing.T, dir string) *testApp {
+	t.Helper()
+	return openTestApp(t, AppConfig{DataDir: dir})
+}
+
+// openTestApp opens the shop cfg describes (development mode, the default
+// theme, a silent log unless cfg says otherwise) behind httptest, with a
+// client that keeps cookies and does not follow redirects.
+func openTestApp(t *testing.T, cfg AppConfig) *testApp {
+	t.Helper()
+	if cfg.Mode == "" {
+		cfg.Mode = "development"
+	}
+	if cfg.Theme == "" {
+		cfg.Theme = "default"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	app, err := OpenApp(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,14 +91,7 @@ func (db *DB) createBanner(ctx context.Context, tx *sql.Tx, b Banner) (int64, er
 // DeleteBanner removes a banner.
 func (db *DB) DeleteBanner(ctx context.Context, id int64) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM banners WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `DELETE FROM banners WHERE id = ?`, id)
 	})
 	if err != nil {
 		return fmt.Errorf("delete banner %d: %w", id, err)

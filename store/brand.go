@@ -100,17 +100,11 @@ func (db *DB) UpdateBrand(ctx context.Context, id int64, in BrandInput) error {
 		return err
 	}
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE brands SET name = ?, logo = ?, sort = ? WHERE id = ?`, in.Name, in.Logo, in.Sort, id)
+		err := execOne(ctx, tx, `UPDATE brands SET name = ?, logo = ?, sort = ? WHERE id = ?`, in.Name, in.Logo, in.Sort, id)
 		if isUnique(err) {
 			return Invalid("name", "validation.duplicate")
 		}
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("update brand %d: %w", id, err)
@@ -129,14 +123,7 @@ func (db *DB) DeleteBrand(ctx context.Context, id int64) error {
 		if n > 0 {
 			return Invalid("id", "validation.brand_in_use")
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM brands WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `DELETE FROM brands WHERE id = ?`, id)
 	})
 	if err != nil {
 		return fmt.Errorf("delete brand %d: %w", id, err)

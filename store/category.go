@@ -171,15 +171,8 @@ func (db *DB) UpdateCategory(ctx context.Context, id int64, in CategoryInput) er
 		if err := checkParent(ctx, tx, id, in.ParentID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE categories SET parent_id = ?, name = ?, icon = ?, sort = ?, visible = ? WHERE id = ?`,
+		return execOne(ctx, tx, `UPDATE categories SET parent_id = ?, name = ?, icon = ?, sort = ?, visible = ? WHERE id = ?`,
 			nullID(in.ParentID), in.Name, in.Icon, in.Sort, boolInt(in.Visible), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("update category %d: %w", id, err)
@@ -200,14 +193,7 @@ func (db *DB) DeleteCategory(ctx context.Context, id int64) error {
 		if kids > 0 || products > 0 {
 			return Invalid("id", "validation.category_not_empty")
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM categories WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `DELETE FROM categories WHERE id = ?`, id)
 	})
 	if err != nil {
 		return fmt.Errorf("delete category %d: %w", id, err)

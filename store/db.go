@@ -233,3 +233,16 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// execOne runs a statement that must change exactly one row (an update or
+// delete by id); no row changed is ErrNotFound.
+func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

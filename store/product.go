@@ -275,16 +275,13 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, in ProductInput) erro
 			return err
 		}
 		specs, _ := json.Marshal(nonNilSpecs(in.Specs))
-		res, err := tx.ExecContext(ctx, `UPDATE products SET category_id = ?, brand_id = ?, title = ?, subtitle = ?,
+		err := execOne(ctx, tx, `UPDATE products SET category_id = ?, brand_id = ?, title = ?, subtitle = ?,
 			description = ?, specs = ?, cover = ?, on_shelf = ?, is_virtual = ?, sort = ?, updated_at = ?
 			WHERE id = ? AND deleted_at IS NULL`,
 			in.CategoryID, nullID(in.BrandID), in.Title, in.Subtitle, in.Description, string(specs), first(in.Images),
 			boolInt(in.OnShelf), boolInt(in.Virtual), in.Sort, db.now().Unix(), id)
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		return writeProductChildren(ctx, tx, id, in)
 	})
@@ -398,14 +395,7 @@ func (db *DB) SetOnShelf(ctx context.Context, ids []int64, on bool) (int, error)
 // but stays in the database for the orders that point at it.
 func (db *DB) DeleteProduct(ctx context.Context, id int64) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE products SET deleted_at = ?, on_shelf = 0 WHERE id = ? AND deleted_at IS NULL`, db.now().Unix(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `UPDATE products SET deleted_at = ?, on_shelf = 0 WHERE id = ? AND deleted_at IS NULL`, db.now().Unix(), id)
 	})
 	if err != nil {
 		return fmt.Errorf("delete product %d: %w", id, err)
