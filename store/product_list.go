@@ -107,7 +107,9 @@ func (f ProductFilter) where() (string, []any) {
 		args = append(args, pat, pat)
 	}
 	if f.CategoryID > 0 {
-		conds = append(conds, "(p.category_id = ? OR p.category_id IN (SELECT id FROM categories WHERE parent_id = ?))")
+		// One IN list (not "= ? OR IN ...") so SQLite can walk the
+		// (on_shelf, category_id, ...) index instead of scanning products.
+		conds = append(conds, "p.category_id IN (SELECT id FROM categories WHERE id = ? OR parent_id = ?)")
 		args = append(args, f.CategoryID, f.CategoryID)
 	}
 	if f.BrandID > 0 {
