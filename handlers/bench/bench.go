@@ -47,7 +47,7 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured warm-up before each scenario")
 	fs.DurationVar(&cfg.Idle, "idle", 2*time.Second, "idle time before the server's memory is read")
 	fs.IntVar(&cfg.Conns, "conns", 64, "concurrent keep-alive connections")
-	scen := fs.String("scenarios", strings.Join(Scenarios, ","), "comma-separated scenarios to run; ratio needs static")
+	scen := fs.String("scenarios", strings.Join(Scenarios, ","), "comma-separated scenarios to run (static always runs: it is the ceiling every ratio is taken against)")
 	fs.StringVar(&cfg.DataDir, "data", "", "data folder to prepare once and reuse (default: a temporary folder, removed at the end)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -59,6 +59,9 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 		if s = strings.TrimSpace(s); s != "" {
 			cfg.Scenarios = append(cfg.Scenarios, s)
 		}
+	}
+	if len(cfg.Scenarios) > 0 && !slices.Contains(cfg.Scenarios, "static") {
+		cfg.Scenarios = append([]string{"static"}, cfg.Scenarios...)
 	}
 	return cfg, cfg.validate()
 }

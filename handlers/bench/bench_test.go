@@ -220,7 +220,7 @@ func TestParseArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !cfg.JSON || cfg.Products != 80 || cfg.Duration != 300*time.Millisecond || cfg.Conns != 4 ||
-		!slices.Equal(cfg.Scenarios, []string{"home", "product"}) || cfg.DataDir != "/tmp/x" {
+		!slices.Equal(cfg.Scenarios, []string{"static", "home", "product"}) || cfg.DataDir != "/tmp/x" {
 		t.Errorf("parsed = %+v", cfg)
 	}
 
