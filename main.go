@@ -55,6 +55,7 @@ type Config struct {
 		Addr            string        `mapstructure:"addr"`
 		BaseURL         string        `mapstructure:"base_url"`
 		TrustedOrigins  []string      `mapstructure:"trusted_origins"`
+		TrustedProxies  []string      `mapstructure:"trusted_proxies"`
 		ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	} `mapstructure:"server"`
 	Data string `mapstructure:"data"`
@@ -81,6 +82,7 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	v.SetDefault("server.addr", ":8080")
 	v.SetDefault("server.base_url", "")
 	v.SetDefault("server.trusted_origins", []string{})
+	v.SetDefault("server.trusted_proxies", []string{})
 	v.SetDefault("server.shutdown_timeout", "10s")
 	v.SetDefault("data", "./data")
 	v.SetDefault("mode", "development")
@@ -161,7 +163,7 @@ func appConfig(cfg *Config, log *slog.Logger) handlers.AppConfig {
 	return handlers.AppConfig{
 		DataDir: cfg.Data, Mode: cfg.Mode, Theme: cfg.Theme.Active,
 		SecureCookies:  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
-		TrustedOrigins: cfg.Server.TrustedOrigins, AccessLog: cfg.Log.Access,
+		TrustedOrigins: cfg.Server.TrustedOrigins, TrustedProxies: cfg.Server.TrustedProxies, AccessLog: cfg.Log.Access,
 		UploadLimits: limits, ImageSizes: cfg.Uploads.Sizes, Version: version, Logger: log,
 	}
 }

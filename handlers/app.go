@@ -23,6 +23,7 @@ type AppConfig struct {
 	Theme          string
 	SecureCookies  bool
 	TrustedOrigins []string
+	TrustedProxies []string
 	AccessLog      bool
 	UploadLimits   media.Limits
 	ImageSizes     []int
@@ -84,7 +85,7 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	}
 	app.Handler, err = New(ctx, Options{
 		DB: db, Media: app.Media, Plugins: app.Plugins, Themes: app.Themes, Logger: cfg.Logger,
-		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, TrustedOrigins: cfg.TrustedOrigins,
+		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, TrustedOrigins: cfg.TrustedOrigins, TrustedProxies: cfg.TrustedProxies,
 		AccessLog: cfg.AccessLog, Version: cfg.Version,
 	})
 	if err != nil {

@@ -187,10 +187,20 @@ func (h *Handler) signIn(c *gin.Context, s *store.Staff) error {
 	return sess.Save(c.Request, c.Writer)
 }
 
-// logout ends the staff session.
+// logout ends the staff sign-in. A session that also holds a customer
+// sign-in (the owner testing the shop in the same browser) keeps it under a
+// fresh id; otherwise the session is deleted.
 func (h *Handler) logout(c *gin.Context) error {
 	sess := h.session(c)
-	sess.Options.MaxAge = -1
+	delete(sess.Values, sessionStaffKey)
+	delete(sess.Values, "flash")
+	if _, customer := sess.Values[sessionCustomerKey]; customer {
+		if err := h.sessions.rotate(c.Request.Context(), sess); err != nil {
+			return err
+		}
+	} else {
+		sess.Options.MaxAge = -1
+	}
 	if err := sess.Save(c.Request, c.Writer); err != nil {
 		return err
 	}

@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/xiaodian/xiaodian/store"
 )
 
 func TestSetupOnlyOnce(t *testing.T) {
@@ -163,5 +166,44 @@ func TestAdminNotFoundUsesBackOfficePage(t *testing.T) {
 	resp, body := a.get(t, "/admin/no-such-page")
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, `data-testid="error-page"`) {
 		t.Fatalf("admin 404: %d", resp.StatusCode)
+	}
+}
+
+// The owner testing the shop in the same browser stays signed in as a
+// customer after leaving the back office.
+func TestStaffLogoutKeepsCustomerSignIn(t *testing.T) {
+	a := newTestApp(t)
+	a.setupOwner(t)
+	a.register(t, custPhone)
+	resp, _ := a.postForm(t, "/admin/logout", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if resp, _ := a.get(t, "/admin"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("/admin after staff logout: %d", resp.StatusCode)
+	}
+	if resp, body := a.get(t, "/me"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "138****8000") {
+		t.Fatalf("/me after staff logout: %d", resp.StatusCode)
+	}
+}
+
+// X-Forwarded-For from a client that is not a configured proxy is ignored,
+// so the per-IP login limit cannot be dodged by forging it.
+func TestForgedForwardedForIgnored(t *testing.T) {
+	a := newTestApp(t)
+	a.setupOwner(t)
+	b := newClientFor(a)
+	for i := 0; i < store.LoginMaxPerIP; i++ {
+		form := url.Values{"username": {fmt.Sprintf("nobody%d", i)}, "password": {"guess"}}
+		hdr := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.srv.URL},
+			"X-Forwarded-For": {fmt.Sprintf("203.0.113.%d", i+1)}}
+		if resp, _ := b.do(t, http.MethodPost, "/admin/login", strings.NewReader(form.Encode()), hdr); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
+		}
+	}
+	hdr := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.srv.URL}, "X-Forwarded-For": {"198.51.100.7"}}
+	form := url.Values{"username": {testOwner}, "password": {testPassword}}
+	if resp, _ := b.do(t, http.MethodPost, "/admin/login", strings.NewReader(form.Encode()), hdr); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a forged X-Forwarded-For escaped the per-IP limit: %d", resp.StatusCode)
 	}
 }

@@ -37,6 +37,15 @@ func TestEndToEndCatalogue(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	// click follows a link or submits a form that loads a new page, and waits
+	// for it, so the next step never queries the page being unloaded.
+	click := func(what, sel string) {
+		t.Helper()
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(css(sel))); err != nil {
+			screenshot(t, ctx, "e2e-failed")
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
 	eval := func(what, js string) {
 		t.Helper()
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
@@ -59,17 +68,18 @@ func TestEndToEndCatalogue(t *testing.T) {
 		chromedp.SendKeys(css("#password"), testPassword),
 		chromedp.SendKeys(css("#confirm"), testPassword),
 		chromedp.Click(css(`[data-testid="load-demo"]`)),
-		chromedp.Click(css(`[data-testid="setup-form"] button[type="submit"]`)),
-		chromedp.WaitVisible(css(`[data-testid="dashboard-stats"]`)),
 	)
+	click("setup", `[data-testid="setup-form"] button[type="submit"]`)
+	do("dashboard", chromedp.WaitVisible(css(`[data-testid="dashboard-stats"]`)))
 	// Sign out and in again.
-	do("logout", chromedp.Click(css(`[data-testid="logout"]`)), chromedp.WaitVisible(css(`[data-testid="login-form"]`)))
+	click("logout", `[data-testid="logout"]`)
 	do("login",
+		chromedp.WaitVisible(css(`[data-testid="login-form"]`)),
 		chromedp.SendKeys(css("#username"), testOwner),
 		chromedp.SendKeys(css("#password"), testPassword),
-		chromedp.Click(css(`[data-testid="login-form"] button[type="submit"]`)),
-		chromedp.WaitVisible(css(`[data-testid="dashboard-stats"]`)),
 	)
+	click("login", `[data-testid="login-form"] button[type="submit"]`)
+	do("dashboard after login", chromedp.WaitVisible(css(`[data-testid="dashboard-stats"]`)))
 	do("category",
 		chromedp.Navigate(base+"/admin/categories/new"),
 		chromedp.WaitVisible(css(`[data-testid="category-form"]`)),

@@ -34,6 +34,9 @@ type Options struct {
 	// TrustedOrigins may send unsafe requests across origins (e.g. a payment
 	// gateway's return page); everything else cross-origin is refused.
 	TrustedOrigins []string
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For is believed; none by default.
+	TrustedProxies []string
 	// AccessLog logs every request at info level (off in benchmarks).
 	AccessLog bool
 	// Version is the build version shown in the back office.

@@ -18,6 +18,13 @@ func (h *Handler) Router() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Only the configured reverse proxies may set X-Forwarded-For; without
+	// this gin believes any client, and the per-IP login limit could be
+	// dodged with a forged header.
+	if err := r.SetTrustedProxies(h.opts.TrustedProxies); err != nil {
+		h.log.Warn("ignoring trusted proxies", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(h.recoverer(), requestID)
 	if h.opts.AccessLog {
 		r.Use(h.accessLog)

@@ -44,14 +44,14 @@ func (h *Handler) shopName(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// shopTabs is the bottom tab bar. The cart and member pages come in later
-// issues; until they exist their tabs have no URL and are drawn disabled.
+// shopTabs is the bottom tab bar. The cart comes in a later issue; until it
+// exists its tab has no URL and is drawn disabled.
 func shopTabs(active string) themes.TabBar {
 	items := []themes.TabItem{
 		{ID: themes.TabHome, URL: "/"},
 		{ID: themes.TabCategory, URL: "/c"},
 		{ID: themes.TabCart},
-		{ID: themes.TabMe},
+		{ID: themes.TabMe, URL: "/me"},
 	}
 	for i := range items {
 		items[i].Active = items[i].ID == active

@@ -34,6 +34,11 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 		r.HEAD(p.path, page) // for uptime monitors; HEAD bypasses the cache
 	}
 
+	// Customer accounts (account.go): never cached, they are personal.
+	h.accountRoutes(r)
+	// Shipping addresses and the region picker (address.go).
+	h.addressRoutes(r)
+
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)
 	r.HEAD("/theme/*path", assets)

@@ -63,6 +63,22 @@ type Theme interface {
 	SKUPanel(SKUPanel) templ.Component
 	// NotFound is the friendly page for a missing or off-shelf product or category.
 	NotFound(NotFoundPage) templ.Component
+	// Login is the customer sign-in page (account.go).
+	Login(LoginPage) templ.Component
+	// Register is the customer registration page.
+	Register(RegisterPage) templ.Component
+	// Member is the member centre (我的).
+	Member(MemberPage) templ.Component
+	// Profile is the customer's profile form.
+	Profile(ProfilePage) templ.Component
+	// Password is the customer's change-password form.
+	Password(PasswordPage) templ.Component
+	// Addresses is the customer's address list (address.go).
+	Addresses(AddressesPage) templ.Component
+	// AddressForm is the new-address and edit-address form.
+	AddressForm(AddressFormPage) templ.Component
+	// RegionPicker is the fragment of the province / city / district selects.
+	RegionPicker(RegionPicker) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with

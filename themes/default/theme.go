@@ -59,6 +59,30 @@ func (Theme) SKUPanel(vm themes.SKUPanel) templ.Component { return SKUPanelFragm
 // NotFound renders the storefront's 404 page.
 func (Theme) NotFound(vm themes.NotFoundPage) templ.Component { return NotFoundPage(vm) }
 
+// Login renders the customer sign-in page.
+func (Theme) Login(vm themes.LoginPage) templ.Component { return LoginPage(vm) }
+
+// Register renders the customer registration page.
+func (Theme) Register(vm themes.RegisterPage) templ.Component { return RegisterPage(vm) }
+
+// Member renders the member centre.
+func (Theme) Member(vm themes.MemberPage) templ.Component { return MemberPage(vm) }
+
+// Profile renders the profile form.
+func (Theme) Profile(vm themes.ProfilePage) templ.Component { return ProfilePage(vm) }
+
+// Password renders the change-password form.
+func (Theme) Password(vm themes.PasswordPage) templ.Component { return PasswordPage(vm) }
+
+// Addresses renders the customer's address list.
+func (Theme) Addresses(vm themes.AddressesPage) templ.Component { return AddressesPage(vm) }
+
+// AddressForm renders the new-address and edit-address form.
+func (Theme) AddressForm(vm themes.AddressFormPage) templ.Component { return AddressFormPage(vm) }
+
+// RegionPicker renders the region selects fragment.
+func (Theme) RegionPicker(vm themes.RegionPicker) templ.Component { return RegionPicker(vm) }
+
 func docTitle(p themes.Page) string {
 	switch {
 	case p.Title == "":
