@@ -107,6 +107,9 @@ func TestAddressLifecycle(t *testing.T) {
 	}
 
 	resp, body = u.get(t, "/me/addresses")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("address list: %d", resp.StatusCode)
+	}
 	for _, want := range []string{`data-testid="notice"`, "张三", "139****5678", "广东省 深圳市 南山区", `data-testid="default-badge"`,
 		fmt.Sprintf(`action="/me/addresses/%d/delete"`, first.ID), fmt.Sprintf(`href="/me/addresses/%d/edit"`, first.ID)} {
 		if !strings.Contains(body, want) {
@@ -326,7 +329,7 @@ func TestAddressLimitAndBack(t *testing.T) {
 	u, id := addressShopper(t, a, "13800138001")
 	// A local page to return to is kept; another site is not.
 	resp, body := u.get(t, "/me/addresses/new?back=/c")
-	if !strings.Contains(body, `name="back" value="/c"`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="back" value="/c"`) {
 		t.Fatal("back not carried")
 	}
 	f := addressForm("回去")
