@@ -181,6 +181,7 @@ func (h *Handler) customerLogin(c *gin.Context) error {
 	if err := h.signInCustomer(c, cu); err != nil {
 		return err
 	}
+	h.mergeGuestCart(c, cu)
 	redirect(c, cmp.Or(vm.Next, "/me"))
 	return nil
 }
@@ -260,6 +261,7 @@ func (h *Handler) register(c *gin.Context) error {
 	if err := h.signInCustomer(c, cu); err != nil {
 		return err
 	}
+	h.mergeGuestCart(c, cu)
 	redirect(c, cmp.Or(vm.Next, "/me"))
 	return nil
 }

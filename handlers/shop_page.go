@@ -44,13 +44,13 @@ func (h *Handler) shopName(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// shopTabs is the bottom tab bar. The cart comes in a later issue; until it
-// exists its tab has no URL and is drawn disabled.
+// shopTabs is the bottom tab bar. The cart's count is personal, so it is
+// not part of the tab bar: the theme loads it from themes.CartBadgeURL.
 func shopTabs(active string) themes.TabBar {
 	items := []themes.TabItem{
 		{ID: themes.TabHome, URL: "/"},
 		{ID: themes.TabCategory, URL: "/c"},
-		{ID: themes.TabCart},
+		{ID: themes.TabCart, URL: cartPath},
 		{ID: themes.TabMe, URL: "/me"},
 	}
 	for i := range items {

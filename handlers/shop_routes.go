@@ -38,6 +38,8 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.accountRoutes(r)
 	// Shipping addresses and the region picker (address.go).
 	h.addressRoutes(r)
+	// The shopping cart (cart.go): personal, never cached.
+	h.cartRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)

@@ -79,6 +79,15 @@ type Theme interface {
 	AddressForm(AddressFormPage) templ.Component
 	// RegionPicker is the fragment of the province / city / district selects.
 	RegionPicker(RegionPicker) templ.Component
+	// Cart is the shopping cart page (cart.go).
+	Cart(CartPage) templ.Component
+	// CartList is the fragment of the cart's list and total bar, with the
+	// badge updated out of band.
+	CartList(CartView) templ.Component
+	// CartBadge is the fragment of the count on the cart tab.
+	CartBadge(CartBadge) templ.Component
+	// CartToast is the fragment answering an add to the cart.
+	CartToast(CartToast) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with

@@ -164,3 +164,15 @@ func skuSummary(ctx context.Context, s themes.SKUPanel) string {
 func int64s(n int64) string { return strconv.FormatInt(n, 10) }
 
 func boolString(b bool) string { return strconv.FormatBool(b) }
+
+// Cart renders the shopping cart page.
+func (Theme) Cart(vm themes.CartPage) templ.Component { return CartPage(vm) }
+
+// CartList renders the cart's list fragment with the badge out of band.
+func (Theme) CartList(vm themes.CartView) templ.Component { return CartList(vm) }
+
+// CartBadge renders the cart tab's count.
+func (Theme) CartBadge(vm themes.CartBadge) templ.Component { return cartBadge(vm, false) }
+
+// CartToast renders the answer to an add to the cart.
+func (Theme) CartToast(vm themes.CartToast) templ.Component { return CartToast(vm) }
