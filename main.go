@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -266,6 +267,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if !has {
 		log.Info("first run: open /admin to create the owner account (and load the demo shop)", "url", "http://"+displayAddr(ln.Addr())+"/admin")
 	}
+	// Start-up (migrations, theme parsing, asset hashing) leaves garbage the
+	// runtime would hand back to the OS only slowly; return it now so an idle
+	// shop stays small.
+	debug.FreeOSMemory()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go app.Handler.RunJobs(ctx)
