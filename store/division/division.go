@@ -205,7 +205,7 @@ func (t *tree) resolve(province, city, district string) (Place, error) {
 // city level of a municipality (市辖区, 县) is left out: "北京市 东城区".
 func (p Place) Text() string {
 	parts := []string{p.Province.Name}
-	if !Placeholder(p.City.Name) {
+	if !StandInCity(p.City.Name) {
 		parts = append(parts, p.City.Name)
 	}
 	if p.District.Name != "" {
@@ -214,9 +214,9 @@ func (p Place) Text() string {
 	return strings.Join(parts, " ")
 }
 
-// Placeholder reports whether a city name is the dataset's stand-in level
+// StandInCity reports whether a city name is the dataset's stand-in level
 // under a municipality (市辖区, 县) rather than a real city, so a display can
 // leave it out.
-func Placeholder(cityName string) bool {
+func StandInCity(cityName string) bool {
 	return cityName == "市辖区" || cityName == "县" || cityName == ""
 }
