@@ -201,7 +201,7 @@ func (t *tree) resolve(province, city, district string) (Place, error) {
 	return pl, nil
 }
 
-// Text is the place in words, e.g. "广东省 深圳市 南山区". The placeholder
+// Text is the place in words, e.g. "广东省 深圳市 南山区". The stand-in
 // city level of a municipality (市辖区, 县) is left out: "北京市 东城区".
 func (p Place) Text() string {
 	parts := []string{p.Province.Name}
