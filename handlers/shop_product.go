@@ -39,6 +39,7 @@ func (h *Handler) shopProduct(c *gin.Context) error {
 		// A plugin's badge is not worth a broken product page.
 		h.log.Warn("product view hook failed", "product", p.ID, "err", err)
 	}
+	h.recordView(c, p.ID)
 	sel, chosen := specChoice(c, p)
 	panel := skuPanel(p, sel)
 	panel.Open = chosen

@@ -40,6 +40,8 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.addressRoutes(r)
 	// The shopping cart (cart.go): personal, never cached.
 	h.cartRoutes(r)
+	// Favourites and browsing history (favorite.go): personal, never cached.
+	h.favoriteRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)

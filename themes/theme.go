@@ -88,6 +88,12 @@ type Theme interface {
 	CartBadge(CartBadge) templ.Component
 	// CartToast is the fragment answering an add to the cart.
 	CartToast(CartToast) templ.Component
+	// Favorites is the customer's favourites page (favorite.go).
+	Favorites(FavoritesPage) templ.Component
+	// History is the customer's browsing history page.
+	History(HistoryPage) templ.Component
+	// FavoriteButton is the fragment of the product page's heart.
+	FavoriteButton(FavoriteButton) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with

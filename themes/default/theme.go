@@ -176,3 +176,19 @@ func (Theme) CartBadge(vm themes.CartBadge) templ.Component { return cartBadge(v
 
 // CartToast renders the answer to an add to the cart.
 func (Theme) CartToast(vm themes.CartToast) templ.Component { return CartToast(vm) }
+
+// Favorites renders the customer's favourites.
+func (Theme) Favorites(vm themes.FavoritesPage) templ.Component { return FavoritesPage(vm) }
+
+// History renders the customer's browsing history.
+func (Theme) History(vm themes.HistoryPage) templ.Component { return HistoryPage(vm) }
+
+// FavoriteButton renders the product page's heart in its state.
+func (Theme) FavoriteButton(vm themes.FavoriteButton) templ.Component { return FavoriteButton(vm) }
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
