@@ -242,7 +242,11 @@ func (h *Handler) register(c *gin.Context) error {
 		h.render(c, http.StatusUnprocessableEntity, h.themes.Theme().Register(vm))
 		return nil
 	}
-	cu, err := h.db.RegisterCustomer(ctx, phone, password)
+	welcome, err := h.welcomeMessage(ctx)
+	if err != nil {
+		return err
+	}
+	cu, err := h.db.RegisterCustomer(ctx, phone, password, welcome)
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		if ve.Key == "account.phone_taken" {

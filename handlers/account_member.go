@@ -46,6 +46,7 @@ func (h *Handler) takeNotice(c *gin.Context) string {
 func memberGroups() []themes.MemberGroup {
 	return []themes.MemberGroup{
 		{ID: "services", Entries: []themes.MemberEntry{
+			{ID: themes.MemberEntryMessages, URL: messagesPath},
 			{ID: themes.MemberEntryFavorites, URL: favoritesPath},
 			{ID: themes.MemberEntryHistory, URL: historyPath},
 			{ID: themes.MemberEntryAddresses, URL: "/me/addresses"},

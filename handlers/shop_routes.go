@@ -42,6 +42,8 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.cartRoutes(r)
 	// Favourites and browsing history (favorite.go): personal, never cached.
 	h.favoriteRoutes(r)
+	// In-site messages (message.go): personal, never cached.
+	h.messageRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)

@@ -140,8 +140,9 @@ func ValidateNewPassword(password, confirm string) error {
 
 // RegisterCustomer creates an account. A phone number already registered
 // gives a validation error on "phone" (account.phone_taken), also when two
-// registrations of one number race.
-func (db *DB) RegisterCustomer(ctx context.Context, phone, password string) (*Customer, error) {
+// registrations of one number race. The welcome messages, if any, are sent
+// in the same transaction: an invalid one fails the registration.
+func (db *DB) RegisterCustomer(ctx context.Context, phone, password string, welcome ...MessageInput) (*Customer, error) {
 	p, err := ValidateCustomerSignup(phone, password, password)
 	if err != nil {
 		return nil, err
@@ -163,8 +164,15 @@ func (db *DB) RegisterCustomer(ctx context.Context, phone, password string) (*Cu
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		for _, m := range welcome {
+			if _, err := db.sendMessageTx(ctx, tx, id, m); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register customer: %w", err)

@@ -94,6 +94,12 @@ type Theme interface {
 	History(HistoryPage) templ.Component
 	// FavoriteButton is the fragment of the product page's heart.
 	FavoriteButton(FavoriteButton) templ.Component
+	// Messages is the customer's inbox of in-site messages (message.go).
+	Messages(MessagesPage) templ.Component
+	// Message is one in-site message.
+	Message(MessagePage) templ.Component
+	// MessageBadge is the fragment of the unread count on the member page.
+	MessageBadge(MessageBadge) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with

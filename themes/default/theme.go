@@ -186,6 +186,15 @@ func (Theme) History(vm themes.HistoryPage) templ.Component { return HistoryPage
 // FavoriteButton renders the product page's heart in its state.
 func (Theme) FavoriteButton(vm themes.FavoriteButton) templ.Component { return FavoriteButton(vm) }
 
+// Messages renders the customer's inbox.
+func (Theme) Messages(vm themes.MessagesPage) templ.Component { return MessagesPage(vm) }
+
+// Message renders one in-site message.
+func (Theme) Message(vm themes.MessagePage) templ.Component { return MessagePage(vm) }
+
+// MessageBadge renders the unread count of the member page's 消息通知 entry.
+func (Theme) MessageBadge(vm themes.MessageBadge) templ.Component { return messageBadge(vm) }
+
 func onOff(on bool) string {
 	if on {
 		return "on"
