@@ -154,7 +154,9 @@ func servePage(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := serveHTTP(ctx, *addr, p)
+	// The start-up health check must not be cut short by the end of ctx: a
+	// stop that comes while it is still polling is honoured just below.
+	srv, err := serveHTTP(context.WithoutCancel(ctx), *addr, p)
 	if err != nil {
 		return fmt.Errorf("serve page: %w", err)
 	}
