@@ -60,8 +60,8 @@ type MemberPage struct {
 	Notice     string // a one-time message, e.g. after saving the profile
 	Name       string // nickname, or the masked phone number
 	Phone      string // masked, e.g. 138****8000
-	Avatar     string // media key; "" = the theme's placeholder
-	Initial    string // first character of the nickname for a placeholder; "" = none
+	Avatar     string // media key; "" = the theme's no-image picture
+	Initial    string // first character of the nickname, drawn when there is no avatar; "" = none
 	ProfileURL string
 	Groups     []MemberGroup
 	LogoutURL  string // POST here to sign out

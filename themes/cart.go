@@ -20,7 +20,7 @@ type CartLine struct {
 	ProductURL string
 	Title      string
 	Spec       string // e.g. "红 / M"; "" = none
-	Image      string // media key; "" = the theme's placeholder
+	Image      string // media key; "" = the theme's no-image picture
 	Price      store.Fen
 	Qty        int
 	Stock      int
