@@ -222,7 +222,7 @@ type CategoryNav struct {
 type CategoryLink struct {
 	ID     int64
 	Name   string
-	Icon   string // media key; "" = the theme's placeholder
+	Icon   string // media key; "" = the theme's no-image picture
 	URL    string
 	Active bool
 }
