@@ -8,10 +8,10 @@ import (
 
 // Regions used by the tests.
 var (
-	shenzhenNanshan = RegionCodes{"440000", "440300", "440305"}
-	guangzhouTianhe = RegionCodes{"440000", "440100", "440106"}
+	shenzhenNanshan  = RegionCodes{"440000", "440300", "440305"}
+	guangzhouTianhe  = RegionCodes{"440000", "440100", "440106"}
 	beijingDongcheng = RegionCodes{"110000", "110100", "110101"}
-	xinjiangUrumqi  = RegionCodes{"650000", "650100", "650102"}
+	xinjiangUrumqi   = RegionCodes{"650000", "650100", "650102"}
 )
 
 // feeTemplates: 1 is the default (by piece: ¥10 first piece, ¥5 each
