@@ -395,7 +395,7 @@ type ShippingTemplateInput struct {
 func (in *ShippingTemplateInput) validate() (*ShippingTemplate, error) {
 	var v ValidationErrors
 	t := &ShippingTemplate{}
-	t.Name = strings.TrimSpace(in.Name)
+	t.Name = oneLine(in.Name)
 	switch n := utf8.RuneCountInString(t.Name); {
 	case n == 0:
 		v.Add("name", "validation.required")

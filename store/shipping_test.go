@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -330,4 +331,28 @@ func TestRegionName(t *testing.T) {
 			t.Errorf("%s: %q %v %q", tt.code, name, ok, regionLabel(tt.code))
 		}
 	}
+}
+
+func FuzzShippingTemplateInput(f *testing.F) {
+	f.Add("模板", "piece", "1", "10", "1", "5.5", "99", "", "44 4403 440305 440000", "2")
+	f.Add("", "weight", "-1", "¥1,000.00", "0", "x", "1.001", "-3", "999999 \x00", "99999999999")
+	f.Fuzz(func(t *testing.T, name, method, fu, ff, eu, ef, fo, fp, codes, ruleUnits string) {
+		in := ShippingTemplateInput{Name: name, Method: method,
+			Default: ShippingRuleInput{FirstUnits: fu, FirstFen: ff, ExtraUnits: eu, ExtraFen: ef, FreeOverFen: fo, FreeOverPieces: fp},
+			Rules: []ShippingRuleInput{{Codes: strings.Fields(codes), FirstUnits: ruleUnits, FirstFen: ef, ExtraUnits: fu, ExtraFen: ff}}}
+		tpl, err := in.validate()
+		if err != nil {
+			return
+		}
+		for _, r := range append(tpl.Rules, tpl.DefaultRule()) {
+			if err := r.check(); err != nil {
+				t.Fatalf("valid input, bad rule: %v", err)
+			}
+			for _, c := range r.Codes {
+				if _, ok := RegionName(c); !ok {
+					t.Fatalf("unknown code %q kept", c)
+				}
+			}
+		}
+	})
 }
