@@ -22,16 +22,16 @@ const (
 // Province, City and District are division codes ("44", "4403",
 // "440305"); Region and Place give their names.
 type PickupStore struct {
-	ID       int64
-	Name     string
-	Phone    string // mobile or landline, normalised; "" = none
-	Province string
-	City     string
-	District string // "" for a city without districts
-	Detail   string // street, building, shop number
-	Hours    string // opening hours as typed, e.g. "09:00-21:00"
-	Active   bool   // offered at checkout
-	Sort     int    // higher first
+	ID                   int64
+	Name                 string
+	Phone                string // mobile or landline, normalised; "" = none
+	Province             string
+	City                 string
+	District             string // "" for a city without districts
+	Detail               string // street, building, shop number
+	Hours                string // opening hours as typed, e.g. "09:00-21:00"
+	Active               bool   // offered at checkout
+	Sort                 int    // higher first
 	CreatedAt, UpdatedAt time.Time
 }
 

@@ -339,7 +339,7 @@ func FuzzShippingTemplateInput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, method, fu, ff, eu, ef, fo, fp, codes, ruleUnits string) {
 		in := ShippingTemplateInput{Name: name, Method: method,
 			Default: ShippingRuleInput{FirstUnits: fu, FirstFen: ff, ExtraUnits: eu, ExtraFen: ef, FreeOverFen: fo, FreeOverPieces: fp},
-			Rules: []ShippingRuleInput{{Codes: strings.Fields(codes), FirstUnits: ruleUnits, FirstFen: ef, ExtraUnits: fu, ExtraFen: ff}}}
+			Rules:   []ShippingRuleInput{{Codes: strings.Fields(codes), FirstUnits: ruleUnits, FirstFen: ef, ExtraUnits: fu, ExtraFen: ff}}}
 		tpl, err := in.validate()
 		if err != nil {
 			return
