@@ -356,3 +356,29 @@ func FuzzShippingTemplateInput(f *testing.F) {
 		}
 	})
 }
+
+func TestLookupRegion(t *testing.T) {
+	for _, tt := range []struct {
+		token, code string
+		ok          bool
+	}{
+		{"4403", "4403", true},
+		{"440300", "4403", true},
+		{"深圳市(4403)", "4403", true},
+		{"深圳市", "4403", true},
+		{"深圳", "4403", true},
+		{"广东", "44", true},
+		{"新疆", "65", true},
+		{"南山", "南山", false},
+		{"东莞", "4419", true},
+		{"朝阳区", "朝阳区", false}, // Beijing and Changchun
+		{"北京", "11", true},
+		{"火星", "火星", false},
+		{"9999", "9999", false},
+	} {
+		code, ok := LookupRegion(tt.token)
+		if code != tt.code || ok != tt.ok {
+			t.Errorf("%s: %s %v, want %s %v", tt.token, code, ok, tt.code, tt.ok)
+		}
+	}
+}
