@@ -36,6 +36,11 @@ type DB struct {
 	catalogueVersion atomic.Int64
 
 	now func() time.Time
+
+	// orderHook runs inside every order-changing transaction (SetOrderHook).
+	orderHook OrderHook
+	// pricer runs the price pipeline at checkout (SetPricer).
+	pricer Pricer
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies the
