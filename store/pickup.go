@@ -45,8 +45,21 @@ func (s *PickupStore) Place() division.Place {
 	return p
 }
 
-// Region is the store's province, city and district in words: "广东省 深圳市 南山区".
-func (s *PickupStore) Region() string { return s.Place().Text() }
+// Region is the store's province, city and district in words: "广东省 深圳市
+// 南山区". Fields that are not division codes (a row written by hand) are
+// shown as they are.
+func (s *PickupStore) Region() string {
+	if p, err := division.Resolve(s.Province, s.City, s.District); err == nil {
+		return p.Text()
+	}
+	var parts []string
+	for _, f := range []string{s.Province, s.City, s.District} {
+		if f != "" {
+			parts = append(parts, f)
+		}
+	}
+	return strings.Join(parts, " ")
+}
 
 // Full is the store's address on one line.
 func (s *PickupStore) Full() string { return strings.TrimSpace(s.Region() + " " + s.Detail) }

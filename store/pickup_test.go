@@ -121,3 +121,14 @@ func TestPickupStoreValidation(t *testing.T) {
 		t.Fatalf("refused input stored: %v", list)
 	}
 }
+
+func TestPickupStoreRegionNames(t *testing.T) {
+	s := PickupStore{Province: "广东省", City: "深圳市", Detail: "科技园"}
+	if got := s.Full(); got != "广东省 深圳市 科技园" {
+		t.Errorf("Full() = %q", got)
+	}
+	s = PickupStore{Detail: "科技园 1 号"}
+	if got := s.Full(); got != "科技园 1 号" {
+		t.Errorf("Full() = %q", got)
+	}
+}
