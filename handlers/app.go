@@ -77,6 +77,9 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	if err := plugins.Load(app.Plugins, builtin.Plugins()); err != nil {
 		return fail(err)
 	}
+	// The registry runs the price pipeline and the order events.
+	db.SetPricer(app.Plugins)
+	db.SetOrderHook(app.Plugins.OrderHook())
 	if app.Themes, err = themes.NewRegistry(cfg.DataDir, cfg.Theme, cfg.Logger); err != nil {
 		return fail(err)
 	}

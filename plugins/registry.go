@@ -56,6 +56,11 @@ type Registry struct {
 	ProductView *Hook[*ProductViewEvent]
 	// ProductSaved is an after-commit event: a product was created or updated.
 	ProductSaved *Hook[*ProductSavedEvent]
+	// Price is the price pipeline, a filter in stage order (see PriceSKU ...
+	// PriceAfter); the core SKU-price and shipping filters are always bound.
+	Price *Hook[*PriceEvent]
+	// Order is an in-transaction event: an order was created or changed.
+	Order *Hook[*OrderEvent]
 
 	mu      sync.RWMutex
 	order   []*registered // registration order, for Plugins
@@ -73,11 +78,15 @@ type registered struct {
 
 // NewRegistry returns a registry with every hook ready and no plugins.
 func NewRegistry() *Registry {
-	return &Registry{
+	r := &Registry{
 		ProductView:  &Hook[*ProductViewEvent]{},
 		ProductSaved: &Hook[*ProductSavedEvent]{},
+		Price:        &Hook[*PriceEvent]{},
+		Order:        &Hook[*OrderEvent]{},
 		plugins:      make(map[string]*registered),
 	}
+	r.bindCore()
+	return r
 }
 
 // Register adds p, enabled, and calls p.Register. A duplicate or malformed id, or an

@@ -67,6 +67,9 @@ type Product struct {
 	Stock        int // sum of live SKU stock
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// ShippingTemplateID is the product's shipping template; 0 = the
+	// shop's default.
+	ShippingTemplateID int64
 }
 
 // HasTag reports whether p carries tag.
@@ -109,6 +112,9 @@ type ProductInput struct {
 	OnShelf     bool
 	Virtual     bool
 	Sort        int
+	// ShippingTemplateID is the product's shipping template; 0 = the
+	// shop's default template.
+	ShippingTemplateID int64
 }
 
 // Limits of a product.
@@ -237,6 +243,14 @@ func checkRefs(ctx context.Context, tx *sql.Tx, in ProductInput) error {
 			return Invalid("brand_id", "validation.not_found")
 		}
 	}
+	if in.ShippingTemplateID != 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM shipping_templates WHERE id = ? AND deleted_at IS NULL`, in.ShippingTemplateID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return Invalid("shipping_template_id", "validation.not_found")
+		}
+	}
 	return nil
 }
 
@@ -246,10 +260,10 @@ func insertProduct(ctx context.Context, tx *sql.Tx, in ProductInput, now time.Ti
 	}
 	specs, _ := json.Marshal(nonNilSpecs(in.Specs))
 	res, err := tx.ExecContext(ctx, `INSERT INTO products (category_id, brand_id, title, subtitle, description, specs,
-		cover, on_shelf, is_virtual, sort, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		cover, on_shelf, is_virtual, sort, shipping_template_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.CategoryID, nullID(in.BrandID), in.Title, in.Subtitle, in.Description, string(specs),
-		first(in.Images), boolInt(in.OnShelf), boolInt(in.Virtual), in.Sort, now.Unix(), now.Unix())
+		first(in.Images), boolInt(in.OnShelf), boolInt(in.Virtual), in.Sort, nullID(in.ShippingTemplateID), now.Unix(), now.Unix())
 	if err != nil {
 		return 0, err
 	}
@@ -276,10 +290,10 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, in ProductInput) erro
 		}
 		specs, _ := json.Marshal(nonNilSpecs(in.Specs))
 		err := execOne(ctx, tx, `UPDATE products SET category_id = ?, brand_id = ?, title = ?, subtitle = ?,
-			description = ?, specs = ?, cover = ?, on_shelf = ?, is_virtual = ?, sort = ?, updated_at = ?
-			WHERE id = ? AND deleted_at IS NULL`,
+			description = ?, specs = ?, cover = ?, on_shelf = ?, is_virtual = ?, sort = ?, shipping_template_id = ?,
+			updated_at = ? WHERE id = ? AND deleted_at IS NULL`,
 			in.CategoryID, nullID(in.BrandID), in.Title, in.Subtitle, in.Description, string(specs), first(in.Images),
-			boolInt(in.OnShelf), boolInt(in.Virtual), in.Sort, db.now().Unix(), id)
+			boolInt(in.OnShelf), boolInt(in.Virtual), in.Sort, nullID(in.ShippingTemplateID), db.now().Unix(), id)
 		if err != nil {
 			return err
 		}
@@ -407,7 +421,7 @@ func (db *DB) DeleteProduct(ctx context.Context, id int64) error {
 const productCols = `p.id, p.category_id, COALESCE(c.name, ''), COALESCE(p.brand_id, 0), COALESCE(b.name, ''),
 	p.title, p.subtitle, p.specs, p.cover, p.on_shelf, p.is_virtual, p.sort, p.sales,
 	p.price_fen, p.price_max_fen, p.list_price_fen, p.stock, p.created_at, p.updated_at,
-	(SELECT group_concat(tag) FROM product_tags t WHERE t.product_id = p.id)`
+	(SELECT group_concat(tag) FROM product_tags t WHERE t.product_id = p.id), COALESCE(p.shipping_template_id, 0)`
 
 const productFrom = ` FROM products p LEFT JOIN categories c ON c.id = p.category_id LEFT JOIN brands b ON b.id = p.brand_id `
 
@@ -420,7 +434,7 @@ func scanProduct(row scanner) (Product, error) {
 	var created, updated int64
 	err := row.Scan(&p.ID, &p.CategoryID, &p.CategoryName, &p.BrandID, &p.BrandName, &p.Title, &p.Subtitle, &specs,
 		&p.Cover, &p.OnShelf, &p.Virtual, &p.Sort, &p.Sales, &p.Price, &p.PriceMax, &p.ListPrice, &p.Stock,
-		&created, &updated, &tags)
+		&created, &updated, &tags, &p.ShippingTemplateID)
 	if err != nil {
 		return p, err
 	}

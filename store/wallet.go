@@ -320,39 +320,8 @@ func (db *DB) RechargeForCustomer(ctx context.Context, customerID int64, no stri
 		WHERE no = ? AND customer_id = ?`, no, customerID))
 }
 
-// ErrRechargeNotPending is returned by applyRechargeTx when the recharge was
-// already paid (by another attempt) or cancelled: the money of this payment
-// must go back through its provider, like a payment for a cancelled order.
-var ErrRechargeNotPending = fmt.Errorf("recharge is not pending payment: %w", ErrConflict)
-
-// applyRechargeTx marks the recharge paid by paymentID (guarded on
-// pending_payment) and credits the wallet: the amount paid as a "recharge"
-// row and, when the package gives one, the gift as a "recharge_bonus" row.
-// It is ErrRechargeNotPending (an ErrConflict) when the recharge no longer
-// waits for payment.
-func (db *DB) applyRechargeTx(ctx context.Context, tx *sql.Tx, rechargeID, paymentID int64) error {
-	now := db.now().Unix()
-	var customerID int64
-	var pay, bonus Fen
-	err := tx.QueryRowContext(ctx, `UPDATE recharges SET status = ?, payment_id = ?, paid_at = ?
-		WHERE id = ? AND status = ? RETURNING customer_id, pay_fen, bonus_fen`,
-		RechargePaid, paymentID, now, rechargeID, RechargePending).Scan(&customerID, &pay, &bonus)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrRechargeNotPending
-	}
-	if err != nil {
-		return fmt.Errorf("apply recharge: %w", err)
-	}
-	if _, err := creditWalletTx(ctx, tx, customerID, LedgerRecharge, pay, "recharge", rechargeID, "", now); err != nil {
-		return fmt.Errorf("apply recharge: %w", err)
-	}
-	if bonus > 0 {
-		if _, err := creditWalletTx(ctx, tx, customerID, LedgerRechargeBonus, bonus, "recharge", rechargeID, "", now); err != nil {
-			return fmt.Errorf("apply recharge bonus: %w", err)
-		}
-	}
-	return nil
-}
+// A paid recharge is credited by applyRechargeTx (payment.go), called by
+// ApplyPayment in the payment's transaction.
 
 // HasPayPassword reports whether the customer has set a payment password.
 func (db *DB) HasPayPassword(ctx context.Context, customerID int64) (bool, error) {

@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// checkLedger fails unless the customer's ledger sums to the balance and
+// checkWalletLedger fails unless the customer's ledger sums to the balance and
 // every row's balance is the running sum.
-func checkLedger(t *testing.T, db *DB, customerID int64) Fen {
+func checkWalletLedger(t *testing.T, db *DB, customerID int64) Fen {
 	t.Helper()
 	ctx := t.Context()
 	balance, err := db.Wallet(ctx, customerID)
@@ -132,7 +132,7 @@ func TestRechargePackages(t *testing.T) {
 	if err := payRecharge(t, db, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if b := checkLedger(t, db, cu.ID); b != 580_00 {
+	if b := checkWalletLedger(t, db, cu.ID); b != 580_00 {
 		t.Fatalf("balance %s after 充500送80, want 580.00", b)
 	}
 }
@@ -260,7 +260,7 @@ func TestLedgerSumsToBalance(t *testing.T) {
 				t.Fatalf("step %d: adjust %d of %d: %v", i, amount, want[cu], err)
 			}
 		}
-		if got := checkLedger(t, db, cu); got != want[cu] {
+		if got := checkWalletLedger(t, db, cu); got != want[cu] {
 			t.Fatalf("step %d: balance %d, want %d", i, got, want[cu])
 		}
 	}
@@ -298,7 +298,7 @@ func TestConcurrentDebits(t *testing.T) {
 		if won != 1 {
 			t.Fatalf("round %d: %d payments won, want 1", round, won)
 		}
-		if b := checkLedger(t, db, cu.ID); b != 40_00 {
+		if b := checkWalletLedger(t, db, cu.ID); b != 40_00 {
 			t.Fatalf("round %d: balance %d, want 40.00", round, b)
 		}
 		if _, err := db.AdjustWallet(ctx, cu.ID, 60_00, "boss", "补回"); err != nil {
