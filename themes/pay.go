@@ -195,7 +195,9 @@ func (st *state) WalletLedger(vm WalletLedger) templ.Component {
 }
 
 // Recharge draws the recharge page.
-func (st *state) Recharge(vm RechargePage) templ.Component { return st.wrap(st.payTheme().Recharge(vm)) }
+func (st *state) Recharge(vm RechargePage) templ.Component {
+	return st.wrap(st.payTheme().Recharge(vm))
+}
 
 // PayPassword draws the payment password form.
 func (st *state) PayPassword(vm PayPasswordPage) templ.Component {
