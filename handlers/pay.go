@@ -184,6 +184,7 @@ func (h *Handler) payPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	vm.Notice = h.takeNotice(c)
 	h.render(c, http.StatusOK, h.themes.Theme().(themes.PayTheme).Pay(vm))
 	return nil
 }

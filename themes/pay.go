@@ -61,6 +61,7 @@ type PayPage struct {
 	HasPayPassword bool
 	PasswordURL    string // set the payment password, coming back here
 	RechargeURL    string
+	Notice         string // a one-time message, e.g. the PIN was just set
 	Error          string // shown above the form
 	Errors         FieldErrors
 }
