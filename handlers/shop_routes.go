@@ -44,6 +44,9 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.favoriteRoutes(r)
 	// In-site messages (message.go): personal, never cached.
 	h.messageRoutes(r)
+	// Paying and the wallet (pay.go, wallet.go): personal, never cached.
+	h.payRoutes(r)
+	h.walletRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)
