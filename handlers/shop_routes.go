@@ -44,6 +44,9 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.favoriteRoutes(r)
 	// In-site messages (message.go): personal, never cached.
 	h.messageRoutes(r)
+	// The checkout and the buyer's orders (checkout.go, order.go).
+	h.checkoutRoutes(r)
+	h.orderRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)
