@@ -167,7 +167,7 @@ func TestCheckoutBuyNowDoubleSubmitMakesOneOrder(t *testing.T) {
 		}
 	}
 	// A new page has a new token: a second order.
-	form2, _ := b.checkout(t, "/checkout?sku=" + idStr(blueM))
+	form2, _ := b.checkout(t, "/checkout?sku="+idStr(blueM))
 	if form2.Get("token") == form.Get("token") {
 		t.Fatal("the token did not change")
 	}
