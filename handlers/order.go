@@ -209,7 +209,13 @@ func (h *Handler) orderPage(c *gin.Context) error {
 		}
 		vm.Rows = append(vm.Rows, themes.PriceRow{Label: a.Label, Amount: a.Amount})
 	}
-	vm.Rows = append(vm.Rows, themes.PriceRow{Label: i18n.Tc(ctx, "order.page.shipping"), Amount: o.Shipping})
+	if o.Delivery == store.DeliveryExpress {
+		row := themes.PriceRow{Label: i18n.Tc(ctx, "order.page.shipping"), Amount: o.Shipping}
+		if o.Shipping == 0 {
+			row.Text = i18n.Tc(ctx, "order.page.free_shipping")
+		}
+		vm.Rows = append(vm.Rows, row)
+	}
 	if o.Adjust != 0 {
 		vm.Rows = append(vm.Rows, themes.PriceRow{Label: i18n.Tc(ctx, "order.page.adjust"), Amount: o.Adjust})
 	}

@@ -55,6 +55,7 @@ type CheckoutLine struct {
 type PriceRow struct {
 	Label  string
 	Amount store.Fen
+	Text   string // shown instead of the amount, e.g. 免运费; "" = the amount
 }
 
 // CheckoutPage is the checkout. The form posts to Action with Hidden (the
