@@ -126,7 +126,7 @@ func TestOrderCancelAndConfirmReceipt(t *testing.T) {
 	if !strings.Contains(body, `data-testid="aftersale-link"`) || !strings.Contains(body, "/orders/"+idStr(o2.ID)+"/aftersale?line=") {
 		t.Error("a paid order has no 申请售后 link")
 	}
-	if resp, _ = b.postForm(t, orderURL(o2.ID)+"/receive", nil); b.status(t, o2.ID) != store.StatusToShip {
+	if b.postForm(t, orderURL(o2.ID)+"/receive", nil); b.status(t, o2.ID) != store.StatusToShip {
 		t.Fatal("received an order not yet shipped")
 	}
 	if err := a.DB.ShipOrder(t.Context(), o2.ID, store.StaffActor(testOwner), store.ShipInput{Carrier: "顺丰速运", TrackingNo: "SF1234567890"}); err != nil {
