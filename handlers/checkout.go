@@ -432,13 +432,14 @@ func (h *Handler) renderCheckout(c *gin.Context, status int, f checkoutForm, sto
 			vm.Lines = append(vm.Lines, line)
 		}
 		for _, a := range q.Adjustments {
-			if a.Stage == store.StageShipping && a.Source == "core" {
-				continue // the 配送费 row
+			switch {
+			case a.Amount == 0, a.Stage == store.StageShipping && a.Source == "core":
+				// nothing, or the 配送费 row
+			case a.Line >= 0 && a.Line < len(vm.Lines):
+				vm.Lines[a.Line].Notes = append(vm.Lines[a.Line].Notes, themes.PriceRow{Label: a.Label, Amount: a.Amount})
+			default:
+				vm.Adjustments = append(vm.Adjustments, themes.PriceRow{Label: a.Label, Amount: a.Amount})
 			}
-			if a.Stage == store.StageLine && a.Amount == 0 {
-				continue
-			}
-			vm.Adjustments = append(vm.Adjustments, themes.PriceRow{Label: a.Label, Amount: a.Amount})
 		}
 		vm.Pieces, vm.Goods, vm.Shipping, vm.Discount, vm.Payable = q.Pieces(), q.Goods(), q.Shipping, q.Discount(), q.Payable()
 		vm.CanSubmit = q.Buyable() && len(msgs) == 0 &&

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"database/sql"
 	"html"
 	"net/http"
@@ -388,4 +389,46 @@ func FuzzCheckoutForm(f *testing.F) {
 			t.Fatalf("%q: round trip %+v → %+v", q, form, again)
 		}
 	})
+}
+
+// discountPricer is the core pipeline with a 满减 of ¥10 and a line's
+// member price ¥5 lower.
+type discountPricer struct{}
+
+func (discountPricer) PriceQuote(_ context.Context, _ *sql.Tx, q *store.Quote) error {
+	store.PriceSKU(q)
+	q.DiscountLine(0, store.StageLine, "test", "会员价", 500)
+	q.DiscountOrder(store.StageDiscount, "test", "满100减10", 1000)
+	return store.PriceShipping(q)
+}
+
+func TestCheckoutListsEveryAdjustment(t *testing.T) {
+	a := newTestApp(t)
+	fx := seedShop(t, a)
+	a.DB.SetPricer(discountPricer{})
+	b := newBuyer(t, a, fx, custPhone, true)
+	redS := skuOf(t, a, fx.dress, "红 / S")
+	form, body := b.checkout(t, "/checkout?sku_id="+idStr(redS))
+	for _, want := range []string{"会员价 -¥5.00", "满100减10", "-¥10.00", `data-fen="8500"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("checkout lacks %q", want)
+		}
+	}
+	o := b.place(t, form)
+	if o.Payable != 8500 {
+		t.Fatalf("payable %d", o.Payable)
+	}
+	// The staff's price change shows as 商家改价, never with its reason.
+	if err := a.DB.RepriceOrder(t.Context(), o.ID, 8000, store.StaffActor(testOwner), "老客户内部价"); err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get(t, orderURL(o.ID))
+	for _, want := range []string{"会员价 -¥5.00", "满100减10", "商家改价", "-¥5.00", "商家修改了订单金额"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("order lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "老客户内部价") {
+		t.Error("the order page shows the staff's reason")
+	}
 }

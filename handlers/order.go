@@ -200,14 +200,22 @@ func (h *Handler) orderPage(c *gin.Context) error {
 		}
 		vm.Packages = append(vm.Packages, themes.OrderPackage{Carrier: p.Carrier, TrackingNo: p.TrackingNo, At: orderTime(p.CreatedAt), Pieces: n})
 	}
+	lineIndex := make(map[int64]int, len(o.Lines))
+	for i, l := range o.Lines {
+		lineIndex[l.ID] = i
+	}
 	for _, a := range o.Adjustments {
-		if a.Stage == store.StageShipping && a.Source == "core" {
-			continue // the shipping row below
+		i, onLine := lineIndex[a.LineID]
+		switch {
+		case a.Amount == 0, a.Stage == store.StageShipping && a.Source == "core":
+			// nothing, or the shipping row below
+		case a.Stage == "manual":
+			// the staff's price change: the 改价 row below, never its reason
+		case a.LineID != 0 && onLine:
+			vm.Lines[i].Notes = append(vm.Lines[i].Notes, themes.PriceRow{Label: a.Label, Amount: a.Amount})
+		default:
+			vm.Rows = append(vm.Rows, themes.PriceRow{Label: a.Label, Amount: a.Amount})
 		}
-		if a.Stage == "manual" || a.Amount == 0 {
-			continue // the staff's price change is the 改价 row
-		}
-		vm.Rows = append(vm.Rows, themes.PriceRow{Label: a.Label, Amount: a.Amount})
 	}
 	if o.Delivery == store.DeliveryExpress {
 		row := themes.PriceRow{Label: i18n.Tc(ctx, "order.page.shipping"), Amount: o.Shipping}
@@ -237,7 +245,11 @@ func (h *Handler) orderPage(c *gin.Context) error {
 		if l.Action == "remark" { // the staff's remark is never shown to the buyer
 			continue
 		}
-		vm.Timeline = append(vm.Timeline, themes.OrderEvent{Action: l.Action, At: orderTime(l.At)})
+		action := l.Action
+		if !i18n.Has("order.page.log." + action) {
+			action = "update"
+		}
+		vm.Timeline = append(vm.Timeline, themes.OrderEvent{Action: action, At: orderTime(l.At)})
 	}
 	h.render(c, http.StatusOK, h.themes.Theme().Order(vm))
 	return nil

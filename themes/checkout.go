@@ -48,6 +48,9 @@ type CheckoutLine struct {
 	Price      store.Fen
 	Qty        int
 	Problem    string // why it cannot be bought (already translated); "" = fine
+	// Notes are the line's own adjustments (member or activity price, a
+	// line discount), already counted in Price or in the discounts.
+	Notes []PriceRow
 }
 
 // PriceRow is one row of a price breakdown: a label and a signed amount
@@ -75,8 +78,8 @@ type CheckoutPage struct {
 	Pieces        int
 	Goods         store.Fen
 	Shipping      store.Fen
-	Adjustments   []PriceRow // every adjustment of the price pipeline
-	Discount      store.Fen  // Σ discounts, ≥ 0
+	Adjustments   []PriceRow // the order-level adjustments of the price pipeline (shipping excepted)
+	Discount      store.Fen  // Σ discounts, ≥ 0; drawn as 优惠 when no adjustment lists them
 	Payable       store.Fen
 	Note          string
 	MaxNote       int

@@ -43,6 +43,7 @@ type OrderLineView struct {
 	Qty          int
 	AftersaleURL string // 申请售后; "" = none
 	Refunded     int    // pieces refunded
+	Notes        []PriceRow // the line's own adjustments (member price, line discounts)
 }
 
 // OrderCard is an order in the list.
@@ -93,7 +94,7 @@ type OrderPackage struct {
 
 // OrderEvent is one row of the order's timeline.
 type OrderEvent struct {
-	Action string // store log action; the theme says order.page.log.<action>
+	Action string // store log action; the theme says order.page.log.<action> (handlers map unknown ones to "update")
 	At     string
 }
 
