@@ -41,8 +41,8 @@ type OrderLineView struct {
 	Image        string // media key
 	Price        store.Fen
 	Qty          int
-	AftersaleURL string // 申请售后; "" = none
-	Refunded     int    // pieces refunded
+	AftersaleURL string     // 申请售后; "" = none
+	Refunded     int        // pieces refunded
 	Notes        []PriceRow // the line's own adjustments (member price, line discounts)
 }
 
