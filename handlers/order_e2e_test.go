@@ -67,9 +67,22 @@ func TestEndToEndCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// 立即购买 in the picker (htmx) sends a guest to sign in.
+	// Choosing the SKU with htmx redraws the add-to-cart form in place
+	// (out of band), never a second one.
 	do("product page",
 		chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile),
+		chromedp.Navigate(fmt.Sprintf("%s/p/%d?s0=蓝", base, fx.dress)),
+		chromedp.WaitVisible(css(`[data-testid="sku-panel"]`)),
+	)
+	poll("htmx ready", `(() => { const e = document.querySelector('a.sku-opt[href*="s1=M"]'); return !!e && "htmx-internal-data" in e; })()`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('a.sku-opt[href*="s1=M"]').click(); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	poll("SKU chosen", fmt.Sprintf(`document.querySelector('#sku-cart input[name="sku_id"]').value === "%d"`, skuOf(t, a, fx.dress, "蓝 / M")))
+	poll("one form", `document.querySelectorAll('#sku-cart').length === 1 && !!document.querySelector('[data-testid="buy-now"]')`)
+
+	// 立即购买 in the picker (htmx) sends a guest to sign in.
+	do("product page",
 		chromedp.Navigate(fmt.Sprintf("%s/p/%d?s0=蓝&s1=M", base, fx.dress)),
 		chromedp.WaitVisible(css(`[data-testid="buy-now"]`)),
 	)
