@@ -362,9 +362,6 @@ func (h *Handler) renderCheckout(c *gin.Context, status int, f checkoutForm, sto
 		Page: page, BackURL: cartPath, Action: checkoutPath, Note: note, MaxNote: store.MaxNoteLen,
 		Delivery: string(f.delivery),
 	}
-	if !f.fromCart && len(f.items) == 1 {
-		vm.BackURL = "/"
-	}
 	msgs := validationMessages(c, placeErr)
 	q, err := h.db.QuoteCheckout(ctx, f.input(cu.ID))
 	var ve *store.ValidationError
@@ -380,6 +377,9 @@ func (h *Handler) renderCheckout(c *gin.Context, status int, f checkoutForm, sto
 		return err
 	}
 	if q != nil {
+		if !f.fromCart && len(q.Lines) == 1 { // bought at once: back to the product
+			vm.BackURL = productURL(q.Lines[0].ProductID)
+		}
 		vm.Delivery = string(q.Delivery)
 		if q.Delivery != store.DeliveryVirtual && len(stores) > 0 {
 			for _, d := range []store.Delivery{store.DeliveryExpress, store.DeliveryPickup} {
