@@ -576,6 +576,12 @@ func (db *DB) ConfirmReturn(ctx context.Context, id int64, actor Actor) error {
 // through; the after-sale stays ready to refund.
 var ErrRefundFailed = errors.New("store: the refund failed at the payment provider")
 
+// ErrRefundPending is what a RefundFunc returns (wrapped or not, with the
+// provider's refund id) when the provider accepted the refund but finishes
+// it later: the refund stays pending until FinishRefund applies the
+// provider's word. RefundAftersale then returns ErrRefundPending too.
+var ErrRefundPending = errors.New("store: the refund is being processed by the payment provider")
+
 // RefundAftersale refunds an approved after-sale. A balance payment (or
 // nothing to pay back) is refunded in one transaction. Any other provider
 // is refunded in two: the first records a pending refund (two concurrent
@@ -603,6 +609,11 @@ func (db *DB) RefundAftersale(ctx context.Context, id int64, actor Actor, restoc
 		if pending > 0 {
 			return ErrRefundInProgress
 		}
+		// The restock choice is kept for the second transaction, which may
+		// come from the provider's notification.
+		if _, err := tx.ExecContext(ctx, `UPDATE aftersales SET restock = ? WHERE id = ?`, boolInt(restock), h.id); err != nil {
+			return fmt.Errorf("refund: %w", err)
+		}
 		var paymentID sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT payment_id FROM orders WHERE id = ?`, h.orderID).Scan(&paymentID); err != nil {
 			return fmt.Errorf("refund: %w", err)
@@ -626,9 +637,6 @@ func (db *DB) RefundAftersale(ctx context.Context, id int64, actor Actor, restoc
 		refundID, outNo, err = insertNumberedTx(ctx, tx, now, 8, `INSERT INTO refunds
 			(out_refund_no, payment_id, order_id, aftersale_id, amount_fen, status, reason, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'aftersale', ?)`, pay.ID, h.orderID, h.id, h.amount, status, now.Unix())
-		if isUnique(err) {
-			return ErrRefundInProgress
-		}
 		if err != nil {
 			return fmt.Errorf("refund: %w", err)
 		}
@@ -660,32 +668,92 @@ func (db *DB) RefundAftersale(ctx context.Context, id int64, actor Actor, restoc
 	// The second transaction must run even if the request was cancelled
 	// meanwhile: the provider may have moved the money.
 	ctx2 := context.WithoutCancel(ctx)
-	if err != nil {
-		provErr := err
+	switch {
+	case errors.Is(err, ErrRefundPending):
 		werr := db.Write(ctx2, func(tx *sql.Tx) error {
-			now := db.now().Unix()
-			if err := execOne(ctx2, tx, `UPDATE refunds SET status = 'failed', done_at = ? WHERE id = ? AND status = 'pending'`,
-				now, refundID); err != nil {
+			if _, err := tx.ExecContext(ctx2, `UPDATE refunds SET provider_refund_id = ? WHERE id = ? AND status = 'pending'`,
+				providerID, refundID); err != nil {
 				return err
 			}
-			return aftersaleLogTx(ctx2, tx, id, actor, "refund_failed", AftersaleApproved, AftersaleApproved,
-				cutRunes(provErr.Error(), MaxReasonLen), now)
+			return aftersaleLogTx(ctx2, tx, id, actor, "refund_pending", AftersaleApproved, AftersaleApproved, outNo, db.now().Unix())
 		})
+		if werr != nil {
+			return fmt.Errorf("refund pending: %w", werr)
+		}
+		return ErrRefundPending
+	case err != nil:
+		provErr := err
+		werr := db.Write(ctx2, func(tx *sql.Tx) error { return db.failRefundTx(ctx2, tx, refundID, id, actor, provErr.Error()) })
 		if werr != nil {
 			return fmt.Errorf("%w: %v (and recording it: %v)", ErrRefundFailed, provErr, werr)
 		}
 		return fmt.Errorf("%w: %v", ErrRefundFailed, provErr)
 	}
-	return db.Write(ctx2, func(tx *sql.Tx) error {
-		h, err := aftersaleHeadTx(ctx2, tx, id, 0)
-		if err != nil {
-			return err
-		}
-		if err := execOne(ctx2, tx, `UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, done_at = ?
-			WHERE id = ? AND status = 'pending'`, providerID, db.now().Unix(), refundID); err != nil {
+	return db.Write(ctx2, func(tx *sql.Tx) error { return db.finishRefundTx(ctx2, tx, refundID, providerID, actor) })
+}
+
+// failRefundTx marks a pending refund failed; the after-sale stays approved.
+func (db *DB) failRefundTx(ctx context.Context, tx *sql.Tx, refundID, aftersaleID int64, actor Actor, why string) error {
+	now := db.now().Unix()
+	if err := execOne(ctx, tx, `UPDATE refunds SET status = 'failed', done_at = ? WHERE id = ? AND status = 'pending'`,
+		now, refundID); err != nil {
+		return fmt.Errorf("refund %d is no longer pending: %w", refundID, ErrConflict)
+	}
+	return aftersaleLogTx(ctx, tx, aftersaleID, actor, "refund_failed", AftersaleApproved, AftersaleApproved,
+		cutRunes(why, MaxReasonLen), now)
+}
+
+// finishRefundTx marks a pending refund succeeded and applies it.
+func (db *DB) finishRefundTx(ctx context.Context, tx *sql.Tx, refundID int64, providerID string, actor Actor) error {
+	var aftersaleID, paymentID int64
+	var outNo string
+	if err := tx.QueryRowContext(ctx, `UPDATE refunds SET status = 'succeeded', provider_refund_id = ?, done_at = ?
+		WHERE id = ? AND status = 'pending' AND aftersale_id IS NOT NULL RETURNING aftersale_id, payment_id, out_refund_no`,
+		providerID, db.now().Unix(), refundID).Scan(&aftersaleID, &paymentID, &outNo); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("refund %d is no longer pending: %w", refundID, ErrConflict)
 		}
-		return db.applyRefundTx(ctx2, tx, h, actor, restock, pay.ID, outNo)
+		return fmt.Errorf("refund: %w", err)
+	}
+	h, err := aftersaleHeadTx(ctx, tx, aftersaleID, 0)
+	if err != nil {
+		return err
+	}
+	var restock bool
+	if err := tx.QueryRowContext(ctx, `SELECT restock FROM aftersales WHERE id = ?`, aftersaleID).Scan(&restock); err != nil {
+		return fmt.Errorf("refund: %w", err)
+	}
+	return db.applyRefundTx(ctx, tx, h, actor, restock, paymentID, outNo)
+}
+
+// FinishRefund applies a provider's later word on a pending after-sale
+// refund (its refund notification): succeeded applies the refund like
+// RefundAftersale does, otherwise the refund is marked failed and the
+// after-sale is refundable again. A refund already finished the same way
+// is a no-op (notifications repeat); an unknown number is ErrNotFound.
+func (db *DB) FinishRefund(ctx context.Context, outRefundNo, providerRefundID string, succeeded bool) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var aftersaleID sql.NullInt64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT id, aftersale_id, status FROM refunds WHERE out_refund_no = ?`, outRefundNo).
+			Scan(&id, &aftersaleID, &status)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !aftersaleID.Valid) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("finish refund: %w", err)
+		}
+		switch {
+		case status == RefundSucceeded && succeeded, status == RefundFailed && !succeeded:
+			return nil
+		case status != RefundPending:
+			return fmt.Errorf("refund %s is %s: %w", outRefundNo, status, ErrConflict)
+		case succeeded:
+			return db.finishRefundTx(ctx, tx, id, providerRefundID, SystemActor)
+		default:
+			return db.failRefundTx(ctx, tx, id, aftersaleID.Int64, SystemActor, "provider: refund failed")
+		}
 	})
 }
 

@@ -554,3 +554,85 @@ func TestFailedProviderRefundCanBeRetried(t *testing.T) {
 		t.Fatalf("%d succeeded refunds", n)
 	}
 }
+
+func TestPendingProviderRefundFinishesOnNotice(t *testing.T) {
+	f := newOrderFixture(t)
+	ctx := t.Context()
+	staff := StaffActor("boss")
+	red := f.skus["红 / L"]
+	before, _ := f.stock(t, red)
+	o := f.place(t, "t", CheckoutItem{red, 2})
+	mustPay(t, f.db, f.alice, o.ID)
+	id := mustRequest(t, f.db, f.alice, AftersaleInput{OrderID: o.ID, LineID: o.Lines[0].ID, Kind: AftersaleRefundOnly, Qty: 1})
+	if err := f.db.ApproveAftersale(ctx, id, staff); err != nil {
+		t.Fatal(err)
+	}
+	later := func(_ context.Context, _ *Payment, _ Fen, no string) (string, error) {
+		return "P" + no, ErrRefundPending
+	}
+	if err := f.db.RefundAftersale(ctx, id, staff, true, later); !errors.Is(err, ErrRefundPending) {
+		t.Fatalf("pending refund: %v", err)
+	}
+	a := mustAftersale(t, f.db, id)
+	if a.Status != AftersaleApproved || a.Refunds[0].Status != RefundPending || a.Refunds[0].ProviderRefundID == "" {
+		t.Fatalf("pending = %+v", a)
+	}
+	if err := f.db.WithdrawAftersale(ctx, f.alice, id); !errors.Is(err, ErrAftersaleState) {
+		t.Fatalf("withdraw during a refund: %v", err)
+	}
+	if err := f.db.RefundAftersale(ctx, id, staff, true, later); !errors.Is(err, ErrRefundInProgress) {
+		t.Fatalf("refund again while pending: %v", err)
+	}
+	if err := f.db.FinishRefund(ctx, "nope", "x", true); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown refund: %v", err)
+	}
+	no := a.Refunds[0].OutRefundNo
+	for range 2 { // notifications repeat
+		if err := f.db.FinishRefund(ctx, no, "P"+no, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a = mustAftersale(t, f.db, id)
+	got := mustOrder(t, f.db, o.ID)
+	if a.Status != AftersaleRefunded || got.Refunded != 6000 || got.Status != StatusToShip || got.Lines[0].RestockedQty != 1 {
+		t.Fatalf("after notice: %s, order refunded %d %s, line %+v", a.Status, got.Refunded, got.Status, got.Lines[0])
+	}
+	if s, _ := f.stock(t, red); s != before-1 {
+		t.Fatalf("stock = %d, want %d", s, before-1)
+	}
+	if err := f.db.FinishRefund(ctx, no, "P"+no, false); !errors.Is(err, ErrConflict) {
+		t.Fatalf("failure after success: %v", err)
+	}
+}
+
+// FuzzAftersaleMaxAddsUp: refunding a line in any batches, each at its
+// maximum, pays back exactly what the line cost, never a batch below zero.
+func FuzzAftersaleMaxAddsUp(f *testing.F) {
+	f.Add(int64(10000), 3, []byte{1, 1, 1})
+	f.Add(int64(1), 7, []byte{3, 4})
+	f.Fuzz(func(t *testing.T, paid int64, qty int, batches []byte) {
+		if paid < 0 || paid > int64(MaxPrice) || qty <= 0 || qty > 999 {
+			return
+		}
+		o := &Order{Status: StatusToShip, Shipping: 500, Lines: []OrderLine{{ID: 1, Qty: qty, Paid: Fen(paid), ShippedQty: 0}}}
+		var sum, ship Fen
+		for _, b := range append(batches, 255) {
+			l := &o.Lines[0]
+			n := min(int(b)%qty+1, l.Qty-l.RefundedQty)
+			if n == 0 {
+				break
+			}
+			goods, shipping := AftersaleMax(o, *l, n)
+			if goods < 0 {
+				t.Fatalf("negative batch %d", goods)
+			}
+			l.RefundedQty += n
+			l.Refunded += goods
+			sum += goods
+			ship += shipping
+		}
+		if o.Lines[0].RefundedQty == qty && (sum != Fen(paid) || ship != 500) {
+			t.Fatalf("refunded %d (+%d shipping) of %d", sum, ship, paid)
+		}
+	})
+}
