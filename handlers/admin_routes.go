@@ -48,4 +48,6 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/settings/preview", h.wrap(h.adminSettingsPreview))
 	g.POST("/settings/defaults", h.wrap(h.adminSettingsDefaults))
 	g.POST("/settings/reload-theme", h.wrap(h.adminReloadTheme))
+
+	h.adminAftersaleRoutes(g)
 }

@@ -44,6 +44,8 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.favoriteRoutes(r)
 	// In-site messages (message.go): personal, never cached.
 	h.messageRoutes(r)
+	// After-sales (aftersale.go): personal, never cached.
+	h.aftersaleRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)

@@ -464,8 +464,8 @@ func (db *DB) SubmitReturnShipping(ctx context.Context, customerID, id int64, ca
 	if customerID <= 0 {
 		return ErrNotFound
 	}
-	in := ShipInput{Carrier: carrier, TrackingNo: tracking}
-	if err := in.validate(); err != nil {
+	in, err := validateReturnParcel(carrier, tracking)
+	if err != nil {
 		return err
 	}
 	return db.aftersaleAction(ctx, id, customerID, []AftersaleStatus{AftersaleAwaitingReturn},
@@ -473,6 +473,26 @@ func (db *DB) SubmitReturnShipping(ctx context.Context, customerID, id int64, ca
 			return db.moveAftersaleTx(ctx, tx, h, AftersaleReturned, CustomerActor(customerID), "ship_back",
 				in.Carrier+" "+in.TrackingNo, `return_carrier = ?, return_tracking = ?`, in.Carrier, in.TrackingNo)
 		})
+}
+
+// validateReturnParcel checks the carrier and tracking number of a return
+// parcel (fields "carrier" and "tracking_no").
+func validateReturnParcel(carrier, tracking string) (ShipInput, error) {
+	in := ShipInput{Carrier: strings.TrimSpace(oneLine(carrier)), TrackingNo: strings.TrimSpace(oneLine(tracking))}
+	var v ValidationErrors
+	if in.Carrier == "" {
+		v.Add("carrier", "aftersale.carrier_required")
+	} else if utf8.RuneCountInString(in.Carrier) > MaxCarrierLen {
+		v.Add("carrier", "aftersale.carrier_too_long", "max", MaxCarrierLen)
+	}
+	if in.TrackingNo == "" {
+		v.Add("tracking_no", "aftersale.tracking_required")
+	} else if len(in.TrackingNo) > MaxTrackingLen || strings.ContainsFunc(in.TrackingNo, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-')
+	}) {
+		v.Add("tracking_no", "aftersale.tracking_invalid")
+	}
+	return in, v.Err()
 }
 
 // ReturnAddress is where buyers send goods back.
@@ -553,9 +573,12 @@ func (db *DB) ApproveAftersale(ctx context.Context, id int64, actor Actor) error
 
 // RejectAftersale refuses an open after-sale with a reason the buyer sees.
 func (db *DB) RejectAftersale(ctx context.Context, id int64, actor Actor, reason string) error {
-	reason, err := cleanReason("reason", reason, true)
-	if err != nil {
-		return err
+	reason = strings.TrimSpace(oneLine(reason))
+	if reason == "" {
+		return Invalid("reason", "aftersale.reject_reason_required")
+	}
+	if utf8.RuneCountInString(reason) > MaxReasonLen {
+		return Invalid("reason", "aftersale.reject_reason_too_long", "max", MaxReasonLen)
 	}
 	return db.aftersaleAction(ctx, id, 0,
 		[]AftersaleStatus{AftersaleRequested, AftersaleAwaitingReturn, AftersaleReturned},

@@ -386,7 +386,7 @@ func TestAftersaleReceiptResumesAfterWithdrawAndReject(t *testing.T) {
 	}
 	in := AftersaleInput{OrderID: o.ID, LineID: o.Lines[0].ID, Kind: AftersaleRefundOnly, Qty: 1, Reason: "not_received"}
 	first := mustRequest(t, f.db, f.alice, in)
-	if err := f.db.RejectAftersale(ctx, first, staff, ""); fieldsOf(err)["reason"] != "order.reason_required" {
+	if err := f.db.RejectAftersale(ctx, first, staff, ""); fieldsOf(err)["reason"] != "aftersale.reject_reason_required" {
 		t.Fatalf("reject without reason: %v", err)
 	}
 	now = now.Add(24 * time.Hour)

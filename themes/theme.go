@@ -100,6 +100,12 @@ type Theme interface {
 	Message(MessagePage) templ.Component
 	// MessageBadge is the fragment of the unread count on the member page.
 	MessageBadge(MessageBadge) templ.Component
+	// AftersaleForm is the after-sale request form of one order line (aftersale.go).
+	AftersaleForm(AftersaleFormPage) templ.Component
+	// Aftersales is the customer's list of after-sales.
+	Aftersales(AftersalesPage) templ.Component
+	// Aftersale is one after-sale with its timeline.
+	Aftersale(AftersalePage) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with
