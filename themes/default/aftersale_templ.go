@@ -310,7 +310,7 @@ func AftersaleFormPage(p themes.AftersaleFormPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</small></label><div class=\"cart-step as-step\" data-testid=\"qty-stepper\"><button type=\"submit\" name=\"step\" value=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</small></label><div class=\"cart-step as-stepper\" data-testid=\"qty-stepper\"><button type=\"submit\" name=\"step\" value=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
