@@ -514,8 +514,30 @@ func (db *DB) ReturnAddress(ctx context.Context) (ReturnAddress, error) {
 	return a, nil
 }
 
-// SetReturnAddress validates and stores the shop's return address.
-func (db *DB) SetReturnAddress(ctx context.Context, a ReturnAddress) error {
+// MaxAftersaleDays bounds the after-sales period the owner may set.
+const MaxAftersaleDays = 365
+
+// AftersaleSettings are the after-sale settings the back office edits: the
+// return address and how many days after completion an order takes
+// after-sales.
+type AftersaleSettings struct {
+	ReturnAddress
+	Days int
+}
+
+// AftersaleSettings reads the after-sale settings.
+func (db *DB) AftersaleSettings(ctx context.Context) (AftersaleSettings, error) {
+	a, err := db.ReturnAddress(ctx)
+	if err != nil {
+		return AftersaleSettings{}, err
+	}
+	return AftersaleSettings{ReturnAddress: a, Days: db.intSetting(ctx, db.r, SettingAftersaleDays, DefaultAftersaleDays)}, nil
+}
+
+// SetAftersaleSettings validates and stores the after-sale settings, all or
+// nothing (fields return_name, return_phone, return_address, days).
+func (db *DB) SetAftersaleSettings(ctx context.Context, st AftersaleSettings) error {
+	a := st.ReturnAddress
 	a.Name, a.Phone, a.Address = strings.TrimSpace(oneLine(a.Name)), strings.TrimSpace(oneLine(a.Phone)), strings.TrimSpace(oneLine(a.Address))
 	var v ValidationErrors
 	if a.Name == "" {
@@ -533,14 +555,18 @@ func (db *DB) SetReturnAddress(ctx context.Context, a ReturnAddress) error {
 	} else if utf8.RuneCountInString(a.Address) > 120 {
 		v.Add("return_address", "validation.max_len", "max", 120)
 	}
+	if st.Days < 1 || st.Days > MaxAftersaleDays {
+		v.Add("days", "aftersale.days_invalid", "max", MaxAftersaleDays)
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
-		for key, val := range map[string]string{SettingReturnName: a.Name, SettingReturnPhone: a.Phone, SettingReturnAddress: a.Address} {
+		for key, val := range map[string]string{SettingReturnName: a.Name, SettingReturnPhone: a.Phone,
+			SettingReturnAddress: a.Address, SettingAftersaleDays: fmt.Sprint(st.Days)} {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, val); err != nil {
-				return fmt.Errorf("return address: %w", err)
+				return fmt.Errorf("after-sale settings: %w", err)
 			}
 		}
 		return nil
