@@ -260,26 +260,23 @@ func (h *Handler) refundVia(provider string) store.RefundFunc {
 	return nil
 }
 
-// adminReturnAddress shows the after-sale settings: the shop's return
-// address and the after-sales period.
+// adminReturnAddress shows the shop's return address form.
 func (h *Handler) adminReturnAddress(c *gin.Context) error {
-	st, err := h.db.AftersaleSettings(c.Request.Context())
+	a, err := h.db.ReturnAddress(c.Request.Context())
 	if err != nil {
 		return err
 	}
-	h.render(c, http.StatusOK, admin.ReturnAddressPage(admin.ReturnAddressForm{Name: st.Name, Phone: st.Phone,
-		Address: st.Address, Days: strconv.Itoa(st.Days), Back: safeNext(c.Query("back"))}))
+	h.render(c, http.StatusOK, admin.ReturnAddressPage(admin.ReturnAddressForm{Name: a.Name, Phone: a.Phone,
+		Address: a.Address, Back: safeNext(c.Query("back"))}))
 	return nil
 }
 
-// adminReturnAddressSave stores the after-sale settings.
+// adminReturnAddressSave stores the shop's return address.
 func (h *Handler) adminReturnAddressSave(c *gin.Context) error {
 	ctx := c.Request.Context()
 	f := admin.ReturnAddressForm{Name: c.PostForm("return_name"), Phone: c.PostForm("return_phone"),
-		Address: c.PostForm("return_address"), Days: strings.TrimSpace(c.PostForm("days")), Back: safeNext(c.PostForm("back"))}
-	days, _ := strconv.Atoi(f.Days) // not a number: 0, refused as out of range
-	err := h.db.SetAftersaleSettings(ctx, store.AftersaleSettings{Days: days,
-		ReturnAddress: store.ReturnAddress{Name: f.Name, Phone: f.Phone, Address: f.Address}})
+		Address: c.PostForm("return_address"), Back: safeNext(c.PostForm("back"))}
+	err := h.db.SetReturnAddress(ctx, store.ReturnAddress{Name: f.Name, Phone: f.Phone, Address: f.Address})
 	var v store.ValidationErrors
 	if addValidation(&v, err) {
 		f.Errors = formErrors(ctx, v)

@@ -39,8 +39,8 @@ func TestEndToEndAftersales(t *testing.T) {
 	if err := f.a.DB.ShipOrder(t.Context(), o.ID, store.StaffActor("boss"), store.ShipInput{Carrier: "顺丰", TrackingNo: "SF1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.a.DB.SetAftersaleSettings(t.Context(), store.AftersaleSettings{Days: 7, ReturnAddress: store.ReturnAddress{
-		Name: "小店售后部", Phone: "0755-86001234", Address: "广东省深圳市南山区科技园南区 8 栋 2 楼"}}); err != nil {
+	if err := f.a.DB.SetReturnAddress(t.Context(), store.ReturnAddress{
+		Name: "小店售后部", Phone: "0755-86001234", Address: "广东省深圳市南山区科技园南区 8 栋 2 楼"}); err != nil {
 		t.Fatal(err)
 	}
 	// Some history for the lists.

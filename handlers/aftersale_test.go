@@ -272,12 +272,12 @@ func TestAdminAftersaleReturnFlow(t *testing.T) {
 		t.Fatalf("bad return address: %d", resp.StatusCode)
 	}
 	resp, _ = f.a.postForm(t, "/admin/aftersales/return-address", url.Values{"return_name": {"售后部"}, "return_phone": {"0755-1234567"},
-		"return_address": {"深圳市南山区科技园 1 号"}, "days": {"15"}})
+		"return_address": {"深圳市南山区科技园 1 号"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save return address: %d", resp.StatusCode)
 	}
-	if st, _ := f.a.DB.AftersaleSettings(ctx); st.Days != 15 || st.Name != "售后部" {
-		t.Fatalf("settings = %+v", st)
+	if st, _ := f.a.DB.ReturnAddress(ctx); st.Name != "售后部" {
+		t.Fatalf("return address = %+v", st)
 	}
 	f.a.postForm(t, adminAftersaleURL(id)+"/approve", nil)
 

@@ -69,13 +69,12 @@ func (s AftersaleStatus) Open() bool {
 var AftersaleReasons = []string{"not_wanted", "wrong_item", "damaged", "quality", "not_as_described",
 	"missing_parts", "not_received", "other"}
 
-// After-sale settings (keys and defaults) the back office edits.
+// After-sale settings the back office edits: the shop's return address
+// (the after-sales period is a trade setting, SettingAftersaleDays).
 const (
-	SettingAftersaleDays    = "aftersale.days" // after-sales can be opened this long after completion
 	SettingReturnName       = "aftersale.return_name"
 	SettingReturnPhone      = "aftersale.return_phone"
 	SettingReturnAddress    = "aftersale.return_address"
-	DefaultAftersaleDays    = 7
 	MaxAftersalePhotos      = 6
 	MaxAftersaleDescription = 500
 )
@@ -225,8 +224,8 @@ func (db *DB) aftersaleRefusal(ctx context.Context, q queryer, o *Order) string 
 	case StatusToShip, StatusShipped, StatusToPickup:
 		return ""
 	case StatusCompleted:
-		days := db.intSetting(ctx, q, SettingAftersaleDays, DefaultAftersaleDays)
-		if !o.CompletedAt.IsZero() && db.now().After(o.CompletedAt.Add(time.Duration(days)*24*time.Hour)) {
+		days := db.TradeSettings(ctx).AftersaleDays // 0: none once completed
+		if !o.CompletedAt.IsZero() && !db.now().Before(o.CompletedAt.Add(time.Duration(days)*24*time.Hour)) {
 			return "aftersale.too_late"
 		}
 		return ""
@@ -514,30 +513,9 @@ func (db *DB) ReturnAddress(ctx context.Context) (ReturnAddress, error) {
 	return a, nil
 }
 
-// MaxAftersaleDays bounds the after-sales period the owner may set.
-const MaxAftersaleDays = 365
-
-// AftersaleSettings are the after-sale settings the back office edits: the
-// return address and how many days after completion an order takes
-// after-sales.
-type AftersaleSettings struct {
-	ReturnAddress
-	Days int
-}
-
-// AftersaleSettings reads the after-sale settings.
-func (db *DB) AftersaleSettings(ctx context.Context) (AftersaleSettings, error) {
-	a, err := db.ReturnAddress(ctx)
-	if err != nil {
-		return AftersaleSettings{}, err
-	}
-	return AftersaleSettings{ReturnAddress: a, Days: db.intSetting(ctx, db.r, SettingAftersaleDays, DefaultAftersaleDays)}, nil
-}
-
-// SetAftersaleSettings validates and stores the after-sale settings, all or
-// nothing (fields return_name, return_phone, return_address, days).
-func (db *DB) SetAftersaleSettings(ctx context.Context, st AftersaleSettings) error {
-	a := st.ReturnAddress
+// SetReturnAddress validates and stores the shop's return address (fields
+// return_name, return_phone, return_address).
+func (db *DB) SetReturnAddress(ctx context.Context, a ReturnAddress) error {
 	a.Name, a.Phone, a.Address = strings.TrimSpace(oneLine(a.Name)), strings.TrimSpace(oneLine(a.Phone)), strings.TrimSpace(oneLine(a.Address))
 	var v ValidationErrors
 	if a.Name == "" {
@@ -555,18 +533,14 @@ func (db *DB) SetAftersaleSettings(ctx context.Context, st AftersaleSettings) er
 	} else if utf8.RuneCountInString(a.Address) > 120 {
 		v.Add("return_address", "validation.max_len", "max", 120)
 	}
-	if st.Days < 1 || st.Days > MaxAftersaleDays {
-		v.Add("days", "aftersale.days_invalid", "max", MaxAftersaleDays)
-	}
 	if err := v.Err(); err != nil {
 		return err
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
-		for key, val := range map[string]string{SettingReturnName: a.Name, SettingReturnPhone: a.Phone,
-			SettingReturnAddress: a.Address, SettingAftersaleDays: fmt.Sprint(st.Days)} {
+		for key, val := range map[string]string{SettingReturnName: a.Name, SettingReturnPhone: a.Phone, SettingReturnAddress: a.Address} {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, val); err != nil {
-				return fmt.Errorf("after-sale settings: %w", err)
+				return fmt.Errorf("return address: %w", err)
 			}
 		}
 		return nil

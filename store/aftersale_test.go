@@ -49,8 +49,7 @@ func mustOrder(t *testing.T, db *DB, id int64) *Order {
 
 func setReturnAddress(t *testing.T, db *DB) {
 	t.Helper()
-	if err := db.SetAftersaleSettings(t.Context(), AftersaleSettings{Days: 7,
-		ReturnAddress: ReturnAddress{Name: "售后部", Phone: "0755-1234567", Address: "深圳市南山区科技园 1 号"}}); err != nil {
+	if err := db.SetReturnAddress(t.Context(), ReturnAddress{Name: "售后部", Phone: "0755-1234567", Address: "深圳市南山区科技园 1 号"}); err != nil {
 		t.Fatal(err)
 	}
 }

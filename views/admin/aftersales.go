@@ -68,7 +68,6 @@ type AftersaleDetail struct {
 // ReturnAddressForm is the shop's return address (退货地址) form.
 type ReturnAddressForm struct {
 	Name, Phone, Address string
-	Days                 string // the after-sales period, as typed
 	Back                 string
 	Errors               views.FormErrors
 }
