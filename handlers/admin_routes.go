@@ -54,4 +54,5 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	h.adminShippingRoutes(g)
 
 	h.adminWalletRoutes(g) // customers, wallets, recharge packages (admin_wallet.go)
+	h.adminAftersaleRoutes(g)
 }

@@ -50,6 +50,8 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	// The checkout and the buyer's orders (checkout.go, order.go).
 	h.checkoutRoutes(r)
 	h.orderRoutes(r)
+	// After-sales (aftersale.go): personal, never cached.
+	h.aftersaleRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)
