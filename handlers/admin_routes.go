@@ -48,4 +48,5 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/settings/preview", h.wrap(h.adminSettingsPreview))
 	g.POST("/settings/defaults", h.wrap(h.adminSettingsDefaults))
 	g.POST("/settings/reload-theme", h.wrap(h.adminReloadTheme))
+	h.adminOrderRoutes(g)
 }
