@@ -28,7 +28,7 @@ func (h *Handler) adminOrderShip(c *gin.Context) error {
 		TrackingNo:   strings.TrimSpace(c.PostForm("tracking_no")),
 		Qty:          map[int64]string{},
 	}
-	return h.orderAction(c, "orders.shipped", func(d *admin.OrderDetail) error {
+	return h.orderAction(c, "orders.package_shipped", func(d *admin.OrderDetail) error {
 		in := store.ShipInput{Carrier: f.Carrier, TrackingNo: f.TrackingNo}
 		if f.Carrier == "other" {
 			in.Carrier = f.CarrierOther

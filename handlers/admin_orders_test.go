@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"image"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -41,8 +42,16 @@ func newOrderFx(t *testing.T) *orderFx {
 	if err != nil {
 		t.Fatal(err)
 	}
+	img := image.NewRGBA(image.Rect(0, 0, 200, 200))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = 228, 57, 60, 255
+	}
+	photo, err := a.Media.SaveImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pid, err := a.DB.CreateProduct(ctx, store.ProductInput{
-		CategoryID: cat, Title: "纯棉T恤", OnShelf: true,
+		CategoryID: cat, Title: "纯棉T恤", OnShelf: true, Images: []string{photo.Key},
 		Specs: []store.SpecDef{{Name: "颜色", Values: []string{"红", "蓝"}}},
 		SKUs: []store.SKUInput{
 			{Values: []string{"红"}, Price: 5900, Stock: 100, Code: "TS-RED", WeightG: 200},

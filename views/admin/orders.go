@@ -285,8 +285,6 @@ func signedMoney(ctx context.Context, f store.Fen) string {
 	return views.Money(ctx, 0)
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // LineSummary is a line in a few words: title, spec and n pieces.
 func LineSummary(l store.OrderLine, n int) string {
 	return joinDot(l.Title, l.Label) + " ×" + strconv.Itoa(n)
