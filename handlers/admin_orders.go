@@ -120,7 +120,9 @@ func (h *Handler) adminOrders(c *gin.Context) error {
 }
 
 // adminOrdersCSV streams the orders matching the list's filter, one row per
-// order line, amounts in yuan, with a UTF-8 byte order mark for Excel.
+// order line, amounts in yuan, with a UTF-8 byte order mark for Excel. The
+// order number starts with a tab so a spreadsheet keeps its 20 digits as
+// text instead of rounding them (the batch-ship import trims it again).
 func (h *Handler) adminOrdersCSV(c *gin.Context) error {
 	ctx := c.Request.Context()
 	f := orderFilter(orderQuery(c))
@@ -150,7 +152,7 @@ func (h *Handler) adminOrdersCSV(c *gin.Context) error {
 		}
 		for _, l := range o.Lines {
 			err := w.Write([]string{
-				o.No, o.CreatedAt.Format("2006-01-02 15:04:05"), admin.OrderStatusLabel(ctx, o.Status),
+				"\t" + o.No, o.CreatedAt.Format("2006-01-02 15:04:05"), admin.OrderStatusLabel(ctx, o.Status),
 				admin.DeliveryLabel(ctx, o.Delivery), o.Phone, csvText(o.ShipName), csvText(o.ShipPhone),
 				csvText(o.ShipAddress()), csvText(l.Title), csvText(l.Label), csvText(l.Code), l.UnitPrice.String(),
 				strconv.Itoa(l.Qty), strconv.Itoa(l.ShippedQty), strconv.Itoa(l.RefundedQty), l.Paid.String(),

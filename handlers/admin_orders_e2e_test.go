@@ -43,7 +43,7 @@ func TestEndToEndAdminOrders(t *testing.T) {
 	detail := f.pay(t, f.place(t, f.alice, red, blue))
 	toImport := f.pay(t, f.place(t, f.bo, blue))
 	f.pay(t, f.place(t, f.bo, store.CheckoutItem{SKUID: f.red, Qty: 1}))
-	f.pay(t, f.placePickup(t, blue))
+	pickup := f.pay(t, f.placePickup(t, blue))
 	if err := f.a.DB.SetOrderRemark(t.Context(), detail.ID, store.StaffActor(testOwner), "老客户，多送一双袜子"); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,18 @@ func TestEndToEndAdminOrders(t *testing.T) {
 	screenshot(t, ctx, "admin-packing-slip")
 	fullShot(t, ctx, "admin-packing-slip-full")
 
-	do("pickup", chromedp.Navigate(base+"/admin/pickup-verify"), chromedp.WaitVisible(css(`[data-testid="verify-form"]`)))
+	do("pickup", chromedp.Navigate(base+"/admin/pickup-verify"),
+		chromedp.WaitVisible(css(`[data-testid="verify-form"]`)),
+		chromedp.SendKeys(css("#code"), pickup.PickupCode),
+	)
+	click("lookup", `[data-testid="lookup"]`)
+	do("pickup order", chromedp.WaitVisible(css(`[data-testid="confirm-verify"]`)))
+	screenshot(t, ctx, "admin-pickup-verify")
+	click("confirm", `[data-testid="confirm-verify"]`)
+	do("verified", chromedp.WaitVisible(css(`[data-testid="verify-done"]`)))
+	if got := f.order(t, pickup.ID); got.Status != store.StatusCompleted {
+		t.Errorf("pickup order after verification: %s", got.Status)
+	}
 }
 
 // fullShot saves the whole page, not only the viewport, among the artefacts.

@@ -309,7 +309,7 @@ func TestAdminOrdersCSV(t *testing.T) {
 		{"蓝", "TS-BLUE", "69.00", "1", "69.00"},
 	} {
 		r := rows[i+1]
-		if r[col("订单号")] != two.No || r[col("状态")] != "待发货" || r[col("收货人")] != "李四" ||
+		if r[col("订单号")] != "\t"+two.No || r[col("状态")] != "待发货" || r[col("收货人")] != "李四" ||
 			r[col("规格")] != want.spec || r[col("SKU 编码")] != want.code || r[col("单价(元)")] != want.unit ||
 			r[col("数量")] != want.qty || r[col("商品实付(元)")] != want.linePaid ||
 			r[col("订单实付(元)")] != two.Paid.String() || r[col("买家留言")] != "请用纸箱" {

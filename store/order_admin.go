@@ -9,12 +9,15 @@ import (
 // MaxOrderExport bounds how many orders one export or print run walks.
 const MaxOrderExport = 50000
 
+// eachOrderPage is how many orders EachOrder reads at a time (tests shrink it).
+var eachOrderPage = 200
+
 // EachOrder calls fn for every order matching f (Offset and Limit are
 // ignored), newest first, with its lines, stopping at the first error of
 // fn or after MaxOrderExport orders. It reads page by page; an order placed
 // meanwhile shifts the pages, so orders already seen are skipped by id.
 func (db *DB) EachOrder(ctx context.Context, f OrderFilter, fn func(*Order) error) error {
-	const page = 200
+	page := eachOrderPage
 	var last int64 // the smallest id seen; every later one must be below it
 	seen := 0
 	for offset := 0; seen < MaxOrderExport; offset += page {

@@ -185,7 +185,7 @@ func PickupVerifyPage(p PickupVerify) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if o := p.Order; o != nil {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"card\" data-testid=\"verify-order\"><div class=\"card-header\"><h2>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<section class=\"card verify-card\" data-testid=\"verify-order\"><div class=\"card-header\"><h2>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
