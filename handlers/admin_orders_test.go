@@ -88,14 +88,8 @@ func newOrderFx(t *testing.T) *orderFx {
 			t.Fatal(err)
 		}
 	}
-	err = a.DB.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`INSERT INTO pickup_stores (name, detail, created_at, updated_at) VALUES ('南山店', '科技园 1 号', 0, 0)`)
-		if err != nil {
-			return err
-		}
-		f.pickupStore, err = res.LastInsertId()
-		return err
-	})
+	f.pickupStore, err = a.DB.CreatePickupStore(ctx, store.PickupStoreInput{Name: "南山店", Phone: "0755-86000000",
+		ProvinceCode: "44", CityCode: "4403", DistrictCode: "440305", Detail: "科技园 1 号", Hours: "09:00-21:00", Active: true})
 	if err != nil {
 		t.Fatal(err)
 	}
