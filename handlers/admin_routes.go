@@ -55,4 +55,5 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 
 	h.adminWalletRoutes(g) // customers, wallets, recharge packages (admin_wallet.go)
 	h.adminAftersaleRoutes(g)
+	h.adminOrderRoutes(g)
 }
