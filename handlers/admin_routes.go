@@ -48,4 +48,7 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/settings/preview", h.wrap(h.adminSettingsPreview))
 	g.POST("/settings/defaults", h.wrap(h.adminSettingsDefaults))
 	g.POST("/settings/reload-theme", h.wrap(h.adminReloadTheme))
+
+	g.GET("/trade-settings", h.wrap(h.adminTradeSettings))
+	g.POST("/trade-settings", h.wrap(h.adminTradeSettingsSave))
 }

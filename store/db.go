@@ -60,6 +60,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_cache_size", "-16000") // 16 MB page cache per connection
+	// Keep the compiled statements of each connection: compiling the SQL
+	// was a third of the time of placing an order.
+	q.Set("_stmt_cache_size", "128")
 	wq := url.Values{}
 	for k, v := range q {
 		wq[k] = v
