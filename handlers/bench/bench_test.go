@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -225,7 +226,7 @@ func TestParseArgs(t *testing.T) {
 	}
 
 	for _, args := range [][]string{
-		{"--scenarios", "home,checkout"},
+		{"--scenarios", "home,nope"},
 		{"--scenarios", ""},
 		{"--conns", "0"},
 		{"--duration", "0s"},
@@ -427,6 +428,12 @@ func TestRunEndToEnd(t *testing.T) {
 			Errors   int64    `json:"errors"`
 			Ratio    float64  `json:"ratio"`
 			RSSMB    *float64 `json:"rss_mb"`
+
+			Via                 string   `json:"via"`
+			OrdersPerS          *float64 `json:"orders_per_s"`
+			ProductRPSDuring    *float64 `json:"product_rps_during"`
+			ProductP99During    *float64 `json:"product_p99_ms_during"`
+			ProductErrorsDuring *int64   `json:"product_errors_during"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
@@ -435,6 +442,17 @@ func TestRunEndToEnd(t *testing.T) {
 		}
 		got = append(got, r.Scenario)
 		wantFields := 6
+		switch r.Scenario {
+		case "checkout":
+			wantFields = 11
+			if r.Via != "store" && r.Via != "http" {
+				t.Errorf("checkout via %q", r.Via)
+			}
+			if r.OrdersPerS == nil || *r.OrdersPerS != r.RPS || r.ProductRPSDuring == nil || *r.ProductRPSDuring <= 0 ||
+				r.ProductP99During == nil || *r.ProductP99During <= 0 || r.ProductErrorsDuring == nil || *r.ProductErrorsDuring != 0 {
+				t.Errorf("checkout line %s", sc.Text())
+			}
+		}
 		if r.Scenario == IdleMemory {
 			wantFields = 7
 			if r.RSSMB == nil || *r.RSSMB <= 0 {
@@ -461,5 +479,19 @@ func TestRunEndToEnd(t *testing.T) {
 	defer db.Close()
 	if _, total, err := db.Products(context.Background(), store.ProductFilter{}); err != nil || total != 80 {
 		t.Errorf("the prepared shop has %d products (%v), want 80: does prepare still top up the demo shop to --products?", total, err)
+	}
+	// The buying scenarios really bought, as signed-in customers.
+	var orders, carts int
+	if err := db.Write(context.Background(), func(tx *sql.Tx) error {
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM orders WHERE checkout_token LIKE 'bench-%'`).Scan(&orders); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT COUNT(*) FROM cart_items c JOIN customers u ON u.id = c.customer_id
+			WHERE u.phone LIKE '19900%'`).Scan(&carts)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if orders == 0 || carts == 0 {
+		t.Errorf("after the run: %d bench orders, %d cart lines of bench buyers", orders, carts)
 	}
 }
