@@ -51,4 +51,5 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 
 	g.GET("/trade-settings", h.wrap(h.adminTradeSettings))
 	g.POST("/trade-settings", h.wrap(h.adminTradeSettingsSave))
+	h.adminShippingRoutes(g)
 }
