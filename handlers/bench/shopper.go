@@ -116,7 +116,43 @@ func prepareBuyers(ctx context.Context, db *store.DB, n int, products []string) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("bench: stock: %w", err)
 	}
+	if err := cancelLeftovers(ctx, db, custIn, custIDs); err != nil {
+		return nil, nil, err
+	}
 	return buyers, skus, nil
+}
+
+// cancelLeftovers cancels the unpaid orders an earlier run left in a kept
+// folder, as their buyers would: otherwise the shop's cancel-unpaid job
+// would cancel them in the middle of a measurement once they expire.
+func cancelLeftovers(ctx context.Context, db *store.DB, custIn string, custIDs []any) error {
+	type order struct{ id, customer int64 }
+	var left []order
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, customer_id FROM orders
+			WHERE status = 'pending_payment' AND customer_id IN (`+custIn+`)`, custIDs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o order
+			if err := rows.Scan(&o.id, &o.customer); err != nil {
+				return err
+			}
+			left = append(left, o)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("bench: earlier orders: %w", err)
+	}
+	for _, o := range left {
+		if err := db.CancelOrder(ctx, o.customer, o.id, "bench"); err != nil && !errors.Is(err, store.ErrOrderState) {
+			return fmt.Errorf("bench: cancel earlier order %d: %w", o.id, err)
+		}
+	}
+	return nil
 }
 
 // prepareBuyer registers phone (or signs it in, when an earlier run did)
