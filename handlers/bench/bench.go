@@ -246,7 +246,7 @@ func runScenario(ctx context.Context, cfg Config, dir, name, base string, t targ
 // meanwhile.
 func checkoutScenario(ctx context.Context, cfg Config, dir, base string, t targets, stderr io.Writer) (Result, error) {
 	pl := load{base: base, paths: t.products, conns: cfg.Conns, warmup: cfg.Warmup, duration: cfg.Duration}
-	run, err := runCheckout(ctx, dir, cfg.Conns, cfg.Warmup, cfg.Duration, t.buyers, t.skus, pl)
+	run, err := runCheckout(ctx, dir, base, cfg.Conns, cfg.Warmup, cfg.Duration, t.buyers, t.jars, t.skus, pl)
 	if err != nil {
 		return Result{}, fmt.Errorf("bench: %w", err)
 	}

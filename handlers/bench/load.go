@@ -49,32 +49,39 @@ func (l load) run(ctx context.Context) (sample, error) {
 		urls[i] = l.base + p
 	}
 	return closedLoop(ctx, l.conns, l.warmup, l.duration, func(w int) (func(ctx context.Context, n int) error, func()) {
-		tr := &http.Transport{
-			Proxy:               nil, // only ever 127.0.0.1
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        l.conns,
-			MaxIdleConnsPerHost: l.conns,
-			IdleConnTimeout:     90 * time.Second,
-			// Compression stays on: the transport asks for gzip and inflates the
-			// answer, as a phone's browser does.
-			DisableCompression: false,
-		}
-		client := &http.Client{
-			Transport: tr,
-			// A redirect is an answer to measure (and a non-2xx), not to follow.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-		if l.jars != nil {
-			client.Jar = l.jars[w]
-		}
+		client, cleanup := l.client(w)
 		do := func(ctx context.Context, n int) error {
 			if l.send != nil {
 				return l.send(ctx, client, w, n)
 			}
 			return get(ctx, client, urls[(w+n)%len(urls)])
 		}
-		return do, tr.CloseIdleConnections
+		return do, cleanup
 	})
+}
+
+// client is worker w's phone: its own keep-alive connection (and cookie
+// jar, when the load has jars). cleanup closes the connection.
+func (l load) client(w int) (*http.Client, func()) {
+	tr := &http.Transport{
+		Proxy:               nil, // only ever 127.0.0.1
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        l.conns,
+		MaxIdleConnsPerHost: l.conns,
+		IdleConnTimeout:     90 * time.Second,
+		// Compression stays on: the transport asks for gzip and inflates the
+		// answer, as a phone's browser does.
+		DisableCompression: false,
+	}
+	client := &http.Client{
+		Transport: tr,
+		// A redirect is an answer to measure (and a non-2xx), not to follow.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if l.jars != nil {
+		client.Jar = l.jars[w]
+	}
+	return client, tr.CloseIdleConnections
 }
 
 // closedLoop runs conns workers for warmup + duration; worker w calls its

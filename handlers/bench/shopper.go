@@ -293,20 +293,100 @@ func addToCartLoad(l load, jars []http.CookieJar, skus []int64) load {
 type checkoutRun struct {
 	orders  sample
 	product sample
-	via     string
+	via     string // "http": POST /checkout; "store": db.PlaceOrder
 }
 
-// runCheckout places orders with conns buyers through the store of the
-// data folder (via "store": the storefront has no checkout handler to post
-// to yet) while productLoad runs against the shop.
-func runCheckout(ctx context.Context, dir string, conns int, warmup, duration time.Duration,
-	buyers []buyer, skus []int64, productLoad load) (checkoutRun, error) {
-	db, err := store.Open(ctx, filepath.Join(dir, "xiaodian.db"))
+// hasCheckout reports whether the shop serves the storefront checkout: a
+// signed-in buyer's "buy now" page answers 200 (404 when the shop has no
+// checkout route).
+func hasCheckout(ctx context.Context, base string, jar http.CookieJar, sku int64) (bool, error) {
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/checkout?sku_id=%d&qty=1", base, sku), nil)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusNotFound:
+		return false, nil
+	}
+	return false, fmt.Errorf("GET /checkout: status %d", resp.StatusCode)
+}
+
+// checkoutItems are the lines of buyer w's n-th order: two SKUs in turn.
+func checkoutItems(skus []int64, w, n int) []store.CheckoutItem {
+	i := w + n
+	items := []store.CheckoutItem{{SKUID: skus[i%len(skus)], Qty: 1}}
+	if len(skus) > 1 {
+		items = append(items, store.CheckoutItem{SKUID: skus[(i+1)%len(skus)], Qty: 1 + n%2})
+	}
+	return items
+}
+
+// runCheckout places orders with conns buyers while productLoad runs
+// against the shop: through the storefront's checkout form (POST
+// /checkout, answered by a redirect to the payment page) when the shop has
+// one, else straight through the store of the data folder.
+func runCheckout(ctx context.Context, dir, base string, conns int, warmup, duration time.Duration,
+	buyers []buyer, jars []http.CookieJar, skus []int64, productLoad load) (checkoutRun, error) {
+	if len(buyers) < conns || len(jars) < conns || len(skus) == 0 {
+		return checkoutRun{}, fmt.Errorf("checkout: %d buyers, %d signed in, %d SKUs for %d connections", len(buyers), len(jars), len(skus), conns)
+	}
+	web, err := hasCheckout(ctx, base, jars[0], skus[0])
 	if err != nil {
 		return checkoutRun{}, fmt.Errorf("checkout: %w", err)
 	}
-	defer db.Close()
 	run := fmt.Sprint(time.Now().UnixNano()) // tokens unique across runs on a kept folder
+	token := func(w, n int) string { return fmt.Sprintf("bench-%s-%d-%d", run, w, n) }
+	var setup func(w int) (func(ctx context.Context, n int) error, func())
+	via := "http"
+	if web {
+		l := load{base: base, jars: jars, conns: conns}
+		setup = func(w int) (func(ctx context.Context, n int) error, func()) {
+			client, cleanup := l.client(w)
+			return func(ctx context.Context, n int) error {
+				form := url.Values{"delivery": {"express"}, "address_id": {strconv.FormatInt(buyers[w].address, 10)},
+					"token": {token(w, n)}}
+				for _, it := range checkoutItems(skus, w, n) {
+					form.Add("line", fmt.Sprintf("%d:%d", it.SKUID, it.Qty))
+				}
+				status, err := post(ctx, client, base, "/checkout", form, false)
+				if err != nil {
+					return err
+				}
+				if status != http.StatusSeeOther {
+					return fmt.Errorf("POST /checkout: status %d", status)
+				}
+				return nil
+			}, cleanup
+		}
+	} else {
+		via = "store"
+		db, err := store.Open(ctx, filepath.Join(dir, "xiaodian.db"))
+		if err != nil {
+			return checkoutRun{}, fmt.Errorf("checkout: %w", err)
+		}
+		defer db.Close()
+		setup = func(w int) (func(ctx context.Context, n int) error, func()) {
+			b := buyers[w]
+			return func(ctx context.Context, n int) error {
+				_, err := db.PlaceOrder(ctx, store.CheckoutInput{CustomerID: b.id, Items: checkoutItems(skus, w, n),
+					Delivery: store.DeliveryExpress, AddressID: b.address, Token: token(w, n)})
+				return err
+			}, func() {}
+		}
+	}
+
 	var product sample
 	var productErr error
 	var wg sync.WaitGroup
@@ -315,20 +395,7 @@ func runCheckout(ctx context.Context, dir string, conns int, warmup, duration ti
 		defer wg.Done()
 		product, productErr = productLoad.run(ctx)
 	}()
-	orders, err := closedLoop(ctx, conns, warmup, duration, func(w int) (func(ctx context.Context, n int) error, func()) {
-		b := buyers[w%len(buyers)]
-		return func(ctx context.Context, n int) error {
-			i := w + n
-			items := []store.CheckoutItem{{SKUID: skus[i%len(skus)], Qty: 1}}
-			if len(skus) > 1 {
-				items = append(items, store.CheckoutItem{SKUID: skus[(i+1)%len(skus)], Qty: 1 + n%2})
-			}
-			_, err := db.PlaceOrder(ctx, store.CheckoutInput{CustomerID: b.id, Items: items,
-				Delivery: store.DeliveryExpress, AddressID: b.address,
-				Token: fmt.Sprintf("bench-%s-%d-%d", run, w, n)})
-			return err
-		}, func() {}
-	})
+	orders, err := closedLoop(ctx, conns, warmup, duration, setup)
 	wg.Wait()
 	if err != nil {
 		return checkoutRun{}, fmt.Errorf("checkout: %w", err)
@@ -336,5 +403,5 @@ func runCheckout(ctx context.Context, dir string, conns int, warmup, duration ti
 	if productErr != nil {
 		return checkoutRun{}, fmt.Errorf("checkout: product pages: %w", productErr)
 	}
-	return checkoutRun{orders: orders, product: product, via: "store"}, nil
+	return checkoutRun{orders: orders, product: product, via: via}, nil
 }
