@@ -34,11 +34,11 @@ var AdminMenu = []MenuItem{
 	{Href: "/admin/settings", Label: "admin.shop_settings", Group: "admin.group_shop"},
 	{Href: "/admin/trade-settings", Label: "trade.title", Group: "admin.group_shop"},
 	{Href: "/admin/orders", Label: "orders.menu_orders", Group: "shipping.group_orders"},
+	{Href: "/admin/aftersales", Label: "aftersale.menu", Group: "shipping.group_orders"},
 	{Href: "/admin/pickup-verify", Label: "orders.menu_pickup_verify", Group: "shipping.group_orders"},
 	{Href: "/admin/shipping", Label: "shipping.templates", Group: "shipping.group_orders"},
 	{Href: "/admin/pickup-stores", Label: "pickup.stores", Group: "shipping.group_orders"},
 	{Href: "/admin/customers", Label: "wallet.admin.customers", Group: "wallet.admin.group_members"},
-	{Href: "/admin/aftersales", Label: "aftersale.menu", Group: "shipping.group_orders"},
 }
 
 func menuActive(ctx context.Context, href string) bool {
