@@ -210,7 +210,8 @@ func TestOrderTabs(t *testing.T) {
 		}
 	}
 	_, body := b.get(t, "/orders?tab=unpaid")
-	for _, want := range []string{`href="/pay/` + unpaid.No + `"`, `data-testid="action-cancel"`, `href="/aftersales"`, "共 1 件"} {
+	for _, want := range []string{`href="/pay/` + unpaid.No + `"`, `data-testid="action-cancel"`, `href="/aftersales"`, "共 1 件",
+		`name="back" value="/orders?tab=unpaid"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("unpaid tab lacks %q", want)
 		}
