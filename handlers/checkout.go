@@ -28,7 +28,6 @@ import (
 const (
 	checkoutPath   = "/checkout"
 	checkoutChoose = checkoutPath + "/choose"
-	payPath        = "/pay/" // the payment page (payment.go), + the order number
 )
 
 // checkoutRoutes registers the checkout; it needs a customer (a guest is
@@ -311,7 +310,7 @@ func (h *Handler) checkoutSubmit(c *gin.Context) error {
 	in.Note, in.Token = form.Get("note"), form.Get("token")
 	o, err := h.db.PlaceOrder(c.Request.Context(), in)
 	if err == nil {
-		redirect(c, payPath+url.PathEscape(o.No))
+		redirect(c, payURL(o.No))
 		return nil
 	}
 	var ve *store.ValidationError

@@ -89,7 +89,7 @@ func orderActions(o *store.Order, inList bool) []themes.OrderAction {
 	switch o.Status {
 	case store.StatusPendingPayment:
 		a = append(a, themes.OrderAction{Kind: themes.OrderActionCancel, URL: base + "/cancel"},
-			themes.OrderAction{Kind: themes.OrderActionPay, URL: payPath + url.PathEscape(o.No), Primary: true})
+			themes.OrderAction{Kind: themes.OrderActionPay, URL: payURL(o.No), Primary: true})
 	case store.StatusShipped:
 		if inList {
 			a = append(a, themes.OrderAction{Kind: themes.OrderActionDetail, URL: base})

@@ -110,6 +110,12 @@ type Theme interface {
 	OrderList(OrderList) templ.Component
 	// Order is one of the buyer's orders.
 	Order(OrderPage) templ.Component
+	// AftersaleForm is the after-sale request form of one order line (aftersale.go).
+	AftersaleForm(AftersaleFormPage) templ.Component
+	// Aftersales is the customer's list of after-sales.
+	Aftersales(AftersalesPage) templ.Component
+	// Aftersale is one after-sale with its timeline.
+	Aftersale(AftersalePage) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with
