@@ -44,9 +44,6 @@ func staffActor(ctx context.Context) store.Actor {
 	if s == nil {
 		return store.SystemActor
 	}
-	if s.Name != "" {
-		return store.StaffActor(s.Name)
-	}
 	return store.StaffActor(s.Username)
 }
 

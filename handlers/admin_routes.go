@@ -53,5 +53,7 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/trade-settings", h.wrap(h.adminTradeSettingsSave))
 	h.adminShippingRoutes(g)
 
+	h.adminWalletRoutes(g) // customers, wallets, recharge packages (admin_wallet.go)
 	h.adminAftersaleRoutes(g)
+	h.adminOrderRoutes(g)
 }

@@ -23,8 +23,6 @@ import (
 // personal and never cached; another customer's order or after-sale is the
 // friendly 404.
 
-const aftersalesPath = "/aftersales"
-
 // Customer photo uploads are smaller than the back office's.
 const (
 	aftersalePhotoMaxBytes = 5 << 20
@@ -33,7 +31,7 @@ const (
 
 // aftersaleRoutes registers the buyer's after-sale pages.
 func (h *Handler) aftersaleRoutes(r *gin.Engine) {
-	o := r.Group("/orders", h.requireCustomer)
+	o := r.Group(ordersPath, h.requireCustomer)
 	o.GET("/:id/aftersale", h.wrap(h.aftersaleNew))
 	o.POST("/:id/aftersale", h.wrap(h.aftersaleCreate))
 	g := r.Group(aftersalesPath, h.requireCustomer)
@@ -44,8 +42,6 @@ func (h *Handler) aftersaleRoutes(r *gin.Engine) {
 }
 
 func aftersaleURL(id int64) string { return aftersalesPath + "/" + strconv.FormatInt(id, 10) }
-
-func orderURL(id int64) string { return "/orders/" + strconv.FormatInt(id, 10) }
 
 func aftersaleFormURL(orderID int64) string { return orderURL(orderID) + "/aftersale" }
 

@@ -44,6 +44,12 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.favoriteRoutes(r)
 	// In-site messages (message.go): personal, never cached.
 	h.messageRoutes(r)
+	// Paying and the wallet (pay.go, wallet.go): personal, never cached.
+	h.payRoutes(r)
+	h.walletRoutes(r)
+	// The checkout and the buyer's orders (checkout.go, order.go).
+	h.checkoutRoutes(r)
+	h.orderRoutes(r)
 	// After-sales (aftersale.go): personal, never cached.
 	h.aftersaleRoutes(r)
 

@@ -65,6 +65,8 @@ type Registry struct {
 	mu      sync.RWMutex
 	order   []*registered // registration order, for Plugins
 	plugins map[string]*registered
+
+	payments paymentSet // payment providers (payment.go)
 }
 
 // registered is a plugin with its run-time switch and the undo of what it bound.

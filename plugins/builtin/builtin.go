@@ -4,7 +4,10 @@
 // registry; the list that imports them all cannot live in plugins itself.
 package builtin
 
-import "github.com/xiaodian/xiaodian/plugins"
+import (
+	"github.com/xiaodian/xiaodian/plugins"
+	"github.com/xiaodian/xiaodian/plugins/sandbox"
+)
 
 // Plugins returns the plugins compiled into this binary, in load order. It
 // is the one list a forking developer reads and extends, one line per plugin:
@@ -17,5 +20,7 @@ import "github.com/xiaodian/xiaodian/plugins"
 // login providers) land; the registry and its hooks work the same with no
 // plugins loaded.
 func Plugins() []plugins.Plugin {
-	return []plugins.Plugin{}
+	return []plugins.Plugin{
+		sandbox.New(), // 模拟支付: demos only, off in production mode
+	}
 }
