@@ -854,8 +854,13 @@ func (db *DB) applyRefundTx(ctx context.Context, tx *sql.Tx, h aftersaleHead, ac
 		return fmt.Errorf("refund: %w", err)
 	}
 	orderNote := fmt.Sprintf("%s %s", no, h.amount.Yuan())
+	// Plugins (commission, points) see every refund with its line and amount.
+	if err := db.fireOrderEvent(ctx, tx, OrderEvent{OrderID: h.orderID, CustomerID: oh.customerID, Action: "refund",
+		From: oh.status, To: oh.status, Actor: actor, LineID: h.lineID, Qty: h.qty, Refunded: h.amount}); err != nil {
+		return err
+	}
 	if (left == 0 || refunded >= paid) && CanTransition(oh.status, StatusClosed) {
-		return db.setOrderStatusTx(ctx, tx, oh, StatusClosed, actor, "refund", orderNote, now)
+		return db.setOrderStatusTx(ctx, tx, oh, StatusClosed, actor, "close", orderNote, now)
 	}
 	if err := orderLogTx(ctx, tx, h.orderID, actor, "refund", oh.status, oh.status, orderNote, now); err != nil {
 		return err

@@ -31,6 +31,11 @@ type OrderEvent struct {
 	Action     string // create, pay, cancel, timeout, reprice, ship, receive, pickup, refund, close
 	From, To   OrderStatus
 	Actor      Actor
+	// For a refund: the order line, the pieces and the amount refunded
+	// (commission and points are reduced in proportion).
+	LineID   int64
+	Qty      int
+	Refunded Fen
 }
 
 // OrderHook runs inside the transaction of every order change: an error
