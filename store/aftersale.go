@@ -857,7 +857,12 @@ func (db *DB) applyRefundTx(ctx context.Context, tx *sql.Tx, h aftersaleHead, ac
 	if (left == 0 || refunded >= paid) && CanTransition(oh.status, StatusClosed) {
 		return db.setOrderStatusTx(ctx, tx, oh, StatusClosed, actor, "refund", orderNote, now)
 	}
-	return orderLogTx(ctx, tx, h.orderID, actor, "refund", oh.status, oh.status, orderNote, now)
+	if err := orderLogTx(ctx, tx, h.orderID, actor, "refund", oh.status, oh.status, orderNote, now); err != nil {
+		return err
+	}
+	// The refund may have taken the last pieces left to ship.
+	_, err = db.ShippedIfDoneTx(ctx, tx, h.orderID, actor, orderNote, now)
+	return err
 }
 
 const aftersaleColumns = `a.id, a.no, a.order_id, o.no, a.line_id, a.customer_id, a.kind, a.status, a.qty,
