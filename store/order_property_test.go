@@ -716,6 +716,16 @@ var orderRules = []struct{ name, query string }{
 			+ (SELECT COALESCE(SUM(shipping_fen), 0) FROM aftersales a WHERE a.order_id = o.id AND a.status = 'refunded')`},
 	{"shipping is refunded only if nothing shipped", `SELECT COUNT(*) FROM aftersales a WHERE a.status = 'refunded'
 		AND a.shipping_fen > 0 AND (SELECT SUM(shipped_qty) FROM order_lines l WHERE l.order_id = a.order_id) > 0`},
+	{"refunds are the refunded after-sales", `SELECT COUNT(*) FROM orders o WHERE refunded_fen !=
+		COALESCE((SELECT SUM(a.amount_fen) FROM aftersales a WHERE a.order_id = o.id AND a.status = 'refunded'), 0)`},
+	{"the paying attempt is refunded as the order", `SELECT COUNT(*) FROM orders o JOIN payments p ON p.id = o.payment_id
+		WHERE p.refunded_fen != o.refunded_fen`},
+	{"open after-sales pause receipt", `SELECT COUNT(*) FROM orders o WHERE open_aftersales != (SELECT COUNT(*)
+		FROM aftersales a WHERE a.order_id = o.id AND a.status IN ('requested', 'approved', 'awaiting_return', 'returned'))`},
+	{"refunded pieces are the refunded after-sales' pieces", `SELECT COUNT(*) FROM order_lines l WHERE refunded_qty !=
+		COALESCE((SELECT SUM(a.qty) FROM aftersales a WHERE a.line_id = l.id AND a.status = 'refunded'), 0)
+		OR restocked_qty != COALESCE((SELECT SUM(a.qty) FROM aftersales a WHERE a.line_id = l.id AND a.status = 'refunded'
+			AND a.restock = 1), 0)`},
 	{"the last status log is the status", `SELECT COUNT(*) FROM orders o WHERE o.status != COALESCE((SELECT to_status
 		FROM order_logs g WHERE g.order_id = o.id AND g.to_status != '' ORDER BY g.id DESC LIMIT 1), '')`},
 	{"products sum their SKUs", `SELECT COUNT(*) FROM products p WHERE
