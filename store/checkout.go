@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -295,30 +296,47 @@ func (db *DB) quoteTx(ctx context.Context, tx *sql.Tx, in CheckoutInput) (*Quote
 	q := &Quote{CustomerID: in.CustomerID, Delivery: in.Delivery}
 	var templateIDs []int64
 	allVirtual := true
-	for _, it := range in.Items {
+	// One query for every SKU of the checkout, in the order asked.
+	ids := make([]int64, len(in.Items))
+	for i, it := range in.Items {
+		ids[i] = it.SKUID
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.product_id, p.category_id, p.title, s.spec_values,
+		CASE WHEN s.image != '' THEN s.image ELSE p.cover END, s.code, s.price_fen, s.weight_g,
+		p.is_virtual, COALESCE(p.shipping_template_id, 0), s.stock,
+		p.on_shelf = 1 AND p.deleted_at IS NULL AND s.deleted_at IS NULL
+		FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("quote: %w", err)
+	}
+	found := make(map[int64]QuoteLine, len(ids))
+	for rows.Next() {
 		var l QuoteLine
-		var tpl sql.NullInt64
 		var live bool
 		var specValues string
-		err := tx.QueryRowContext(ctx, `SELECT s.id, s.product_id, p.category_id, p.title, s.spec_values,
-			CASE WHEN s.image != '' THEN s.image ELSE p.cover END, s.code, s.price_fen, s.weight_g,
-			p.is_virtual, p.shipping_template_id, s.stock,
-			p.on_shelf = 1 AND p.deleted_at IS NULL AND s.deleted_at IS NULL
-			FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ?`, it.SKUID).
-			Scan(&l.SKUID, &l.ProductID, &l.CategoryID, &l.Title, &specValues, &l.Image, &l.Code, &l.SKUPrice,
-				&l.WeightG, &l.Virtual, &tpl, &l.Stock, &live)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, Invalid("items", "checkout.sku_unknown")
-		}
-		if err != nil {
+		if err := rows.Scan(&l.SKUID, &l.ProductID, &l.CategoryID, &l.Title, &specValues, &l.Image, &l.Code, &l.SKUPrice,
+			&l.WeightG, &l.Virtual, &l.TemplateID, &l.Stock, &live); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("quote: %w", err)
 		}
 		l.Label = specLabel(specValues)
-		l.Qty = it.Qty
-		l.TemplateID = tpl.Int64
-		switch {
-		case !live:
+		if !live {
 			l.Status = CartOffShelf
+		}
+		found[l.SKUID] = l
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("quote: %w", err)
+	}
+	for _, it := range in.Items {
+		l, ok := found[it.SKUID]
+		if !ok {
+			return nil, Invalid("items", "checkout.sku_unknown")
+		}
+		l.Qty = it.Qty
+		switch {
+		case l.Status == CartOffShelf:
 		case l.Stock == 0:
 			l.Status = CartOutOfStock
 		case l.Stock < l.Qty:
@@ -395,23 +413,27 @@ func (db *DB) PlaceOrder(ctx context.Context, in CheckoutInput) (*Order, error) 
 	if id, err := db.orderIDByToken(ctx, db.r, in.CustomerID, in.Token); err == nil {
 		return db.OrderForCustomer(ctx, in.CustomerID, id)
 	}
-	var orderID int64
+	var placed *Order
+	var existing int64
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		if id, err := db.orderIDByToken(ctx, tx, in.CustomerID, in.Token); err == nil {
-			orderID = id // a double submit that raced the first
+			existing = id // a double submit that raced the first
 			return nil
 		}
 		q, err := db.quoteTx(ctx, tx, in)
 		if err != nil {
 			return err
 		}
-		orderID, err = db.insertOrderTx(ctx, tx, in, q)
+		placed, err = db.insertOrderTx(ctx, tx, in, q)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return db.OrderForCustomer(ctx, in.CustomerID, orderID)
+	if placed == nil {
+		return db.OrderForCustomer(ctx, in.CustomerID, existing)
+	}
+	return placed, nil
 }
 
 func (db *DB) orderIDByToken(ctx context.Context, q queryer, customerID int64, token string) (int64, error) {
@@ -455,16 +477,28 @@ func checkQuote(q *Quote) error {
 	return v.Err()
 }
 
-func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q *Quote) (int64, error) {
+// insertOrderTx writes the order of quote q and returns it as written
+// (lines, adjustments and first log row included), without reading it back.
+func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q *Quote) (*Order, error) {
 	if err := checkQuote(q); err != nil {
-		return 0, err
+		return nil, err
 	}
+	// Reserve the stock: one guarded UPDATE per SKU, then the products'
+	// summaries once per product.
+	perProduct := make(map[int64]int, len(q.Lines))
 	for _, l := range q.Lines {
-		if err := moveStockTx(ctx, tx, l.SKUID, l.ProductID, -l.Qty, 0); err != nil {
-			if errors.Is(err, ErrOutOfStock) {
-				return 0, Invalid("items", "checkout.line_not_enough", "title", l.Title, "stock", l.Stock)
-			}
-			return 0, err
+		res, err := tx.ExecContext(ctx, `UPDATE skus SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1`, l.Qty, l.SKUID)
+		if err != nil {
+			return nil, fmt.Errorf("reserve stock: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil, Invalid("items", "checkout.line_not_enough", "title", l.Title, "stock", l.Stock)
+		}
+		perProduct[l.ProductID] += l.Qty
+	}
+	for id, n := range perProduct {
+		if _, err := tx.ExecContext(ctx, `UPDATE products SET stock = MAX(stock - ?, 0) WHERE id = ?`, n, id); err != nil {
+			return nil, fmt.Errorf("reserve stock: %w", err)
 		}
 	}
 	now := db.now()
@@ -491,10 +525,18 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		ship.name, ship.phone, ship.province, ship.city, ship.district, ship.detail, ship.region, ship.pickup,
 		now.Unix()+int64(minutes)*60, now.Unix(), now.Unix())
 	if isUnique(err) {
-		return 0, ErrConflict // the same token, committed meanwhile
+		return nil, ErrConflict // the same token, committed meanwhile
 	}
 	if err != nil {
-		return 0, fmt.Errorf("insert order: %w", err)
+		return nil, fmt.Errorf("insert order: %w", err)
+	}
+	o := &Order{ID: orderID, No: no, CustomerID: in.CustomerID, Status: StatusPendingPayment, Delivery: q.Delivery,
+		Pieces: q.Pieces(), Goods: q.Goods(), Discount: q.Discount(), Shipping: q.Shipping, Payable: payable, Note: in.Note,
+		ShipName: ship.name, ShipPhone: ship.phone, ShipProvince: ship.province, ShipCity: ship.city,
+		ShipDistrict: ship.district, ShipDetail: ship.detail, ShipRegion: ship.region,
+		PayDeadline: time.Unix(now.Unix()+int64(minutes)*60, 0), CreatedAt: time.Unix(now.Unix(), 0)}
+	if q.Pickup != nil && q.Delivery == DeliveryPickup {
+		o.PickupStoreID = q.Pickup.ID
 	}
 	lineIDs := make([]int64, len(q.Lines))
 	for i, l := range q.Lines {
@@ -504,9 +546,12 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 			orderID, l.ProductID, l.SKUID, l.Title, l.Label, l.Image, l.Code,
 			l.UnitPrice, l.Qty, l.WeightG, boolInt(l.Virtual), l.Discount, l.Payable())
 		if err != nil {
-			return 0, fmt.Errorf("insert order line: %w", err)
+			return nil, fmt.Errorf("insert order line: %w", err)
 		}
 		lineIDs[i], _ = res.LastInsertId()
+		o.Lines = append(o.Lines, OrderLine{ID: lineIDs[i], OrderID: orderID, ProductID: l.ProductID, SKUID: l.SKUID,
+			Title: l.Title, Label: l.Label, Image: l.Image, Code: l.Code, UnitPrice: l.UnitPrice, Qty: l.Qty,
+			WeightG: l.WeightG, Virtual: l.Virtual, Discount: l.Discount, Paid: l.Payable()})
 	}
 	for _, a := range q.Adjustments {
 		var lineID any
@@ -515,16 +560,21 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO order_adjustments (order_id, line_id, stage, source, label, amount_fen)
 			VALUES (?, ?, ?, ?, ?, ?)`, orderID, lineID, a.Stage, a.Source, a.Label, a.Amount); err != nil {
-			return 0, fmt.Errorf("insert order adjustment: %w", err)
+			return nil, fmt.Errorf("insert order adjustment: %w", err)
 		}
+		adj := Adjustment{Stage: a.Stage, Source: a.Source, Label: a.Label, Amount: a.Amount}
+		if id, ok := lineID.(int64); ok {
+			adj.LineID = id
+		}
+		o.Adjustments = append(o.Adjustments, adj)
 	}
 	actor := CustomerActor(in.CustomerID)
 	if err := orderLogTx(ctx, tx, orderID, actor, "create", "", StatusPendingPayment, no, now.Unix()); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := db.fireOrderEvent(ctx, tx, OrderEvent{OrderID: orderID, CustomerID: in.CustomerID, Action: "create",
 		To: StatusPendingPayment, Actor: actor}); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if in.FromCart {
 		ids := make([]int64, len(q.Lines))
@@ -533,14 +583,16 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cart_items WHERE customer_id = ? AND sku_id IN (`+placeholders(len(ids))+`)`,
 			append([]any{in.CustomerID}, int64Args(ids)...)...); err != nil {
-			return 0, fmt.Errorf("clear cart: %w", err)
+			return nil, fmt.Errorf("clear cart: %w", err)
 		}
 	}
 	if payable == 0 { // nothing to pay (a free gift): paid at once
 		h := orderHead{id: orderID, customerID: in.CustomerID, status: StatusPendingPayment, delivery: q.Delivery}
 		if err := db.markOrderPaidTx(ctx, tx, h, 0, "free", now.Unix()); err != nil {
-			return 0, err
+			return nil, err
 		}
+		return orderTx(ctx, tx, `o.id = ?`, orderID, in.CustomerID)
 	}
-	return orderID, nil
+	o.Logs = []OrderLog{{Actor: actor, Action: "create", To: StatusPendingPayment, Note: no, At: o.CreatedAt}}
+	return o, nil
 }

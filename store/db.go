@@ -37,6 +37,11 @@ type DB struct {
 
 	now func() time.Time
 
+	// gate queues writers in arrival order: database/sql hands the single
+	// writer connection to a random waiter, which let unlucky requests wait
+	// far longer than the rest under load.
+	gate chan struct{}
+
 	// orderHook runs inside every order-changing transaction (SetOrderHook).
 	orderHook OrderHook
 	// pricer runs the price pipeline at checkout (SetPricer).
@@ -93,7 +98,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 
-	db := &DB{w: w, r: r, now: time.Now}
+	db := &DB{w: w, r: r, now: time.Now, gate: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -125,6 +130,12 @@ func (db *DB) bumpCatalogue() { db.catalogueVersion.Add(1) }
 // inside take the *sql.Tx. The transaction is rolled back if fn returns an
 // error or panics.
 func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	select {
+	case db.gate <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("begin: %w", ctx.Err())
+	}
+	defer func() { <-db.gate }()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
