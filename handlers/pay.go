@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -27,7 +28,7 @@ import (
 // order that can no longer take it is refunded through the provider.
 
 const (
-	payPath       = "/pay/"
+	payPagePrefix = "/pay/"
 	payResultPath = "/pay/result/"
 	payNotifyPath = "/pay/notify/"
 	payTimeForm   = "01-02 15:04"
@@ -46,15 +47,15 @@ func (h *Handler) payRoutes(r *gin.Engine) {
 }
 
 // payURL is the pay page of the order numbered no.
-func payURL(no string) string { return payPath + url.PathEscape(no) }
+func payURL(no string) string { return payPagePrefix + url.PathEscape(no) }
 
 // payResultURL is the result page of an order or (numbers starting with R)
 // a recharge.
 func payResultURL(no string) string { return payResultPath + url.PathEscape(no) }
 
-// orderPageURL is the customer's page of an order.
-// TODO(lead): the order pages' path, if not /me/orders/<no>.
-func orderPageURL(no string) string { return "/me/orders/" + url.PathEscape(no) }
+// orderPageURL is the customer's page of an order (shoporders' orderURL:
+// the two are one function once both branches are in).
+func orderPageURL(id int64) string { return "/me/orders/" + strconv.FormatInt(id, 10) }
 
 // isRechargeNo tells a recharge number (R2026...) from an order number.
 func isRechargeNo(no string) bool { return strings.HasPrefix(no, "R") }
@@ -126,7 +127,7 @@ func (h *Handler) payForm(c *gin.Context, o *store.Order, selected string) (them
 		return themes.PayPage{}, err
 	}
 	vm := themes.PayPage{
-		Page: shell, BackURL: orderPageURL(o.No), Action: payURL(o.No), OrderNo: o.No,
+		Page: shell, BackURL: orderPageURL(o.ID), Action: payURL(o.No), OrderNo: o.No,
 		Amount: o.Payable, Summary: orderSummary(ctx, o), Balance: balance, HasPayPassword: hasPw,
 		PasswordURL: withNext("/me/wallet/password", payURL(o.No)), RechargeURL: rechargePath,
 	}
@@ -531,7 +532,7 @@ func (h *Handler) payResultPage(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		vm.Amount, vm.PrimaryURL = o.Payable, orderPageURL(o.No)
+		vm.Amount, vm.PrimaryURL = o.Payable, orderPageURL(o.ID)
 		switch {
 		case o.Status == store.StatusPendingPayment:
 			vm.Status, vm.RetryURL = themes.PayResultWaiting, payURL(o.No)

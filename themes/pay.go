@@ -33,6 +33,9 @@ type PayTheme interface {
 // Pay method ids besides the providers' ids.
 const PayMethodBalance = "balance"
 
+// MemberEntryWallet is the member page entry of the wallet (我的余额).
+const MemberEntryWallet = "wallet"
+
 // PayMethod is one way to pay on the pay page.
 type PayMethod struct {
 	ID       string // PayMethodBalance or a provider id (the theme may pick an icon by it)
