@@ -170,6 +170,12 @@ func (h *Handler) payableOrder(c *gin.Context) (*store.Order, error) {
 	return h.db.OrderForCustomerByNo(c.Request.Context(), currentCustomer(c).ID, no)
 }
 
+// orderPayable reports whether the order still takes a payment: unpaid and
+// before its deadline (the timeout job cancels it soon after).
+func (h *Handler) orderPayable(o *store.Order) bool {
+	return o.Status == store.StatusPendingPayment && (o.PayDeadline.IsZero() || h.db.Now().Before(o.PayDeadline))
+}
+
 // payPage is the pay page of an unpaid order; any other order goes to its
 // result page.
 func (h *Handler) payPage(c *gin.Context) error {
@@ -177,7 +183,7 @@ func (h *Handler) payPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Status != store.StatusPendingPayment {
+	if !h.orderPayable(o) {
 		c.Redirect(http.StatusSeeOther, payResultURL(o.No))
 		return nil
 	}
@@ -200,7 +206,7 @@ func (h *Handler) pay(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Status != store.StatusPendingPayment {
+	if !h.orderPayable(o) {
 		redirect(c, payResultURL(o.No))
 		return nil
 	}
@@ -534,7 +540,7 @@ func (h *Handler) payResultPage(c *gin.Context) error {
 		}
 		vm.Amount, vm.PrimaryURL = o.Payable, orderPageURL(o.ID)
 		switch {
-		case o.Status == store.StatusPendingPayment:
+		case h.orderPayable(o):
 			vm.Status, vm.RetryURL = themes.PayResultWaiting, payURL(o.No)
 		case o.PaymentID != 0 || !o.PaidAt.IsZero():
 			vm.Status, vm.Amount = themes.PayResultSuccess, o.Paid

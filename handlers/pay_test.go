@@ -709,3 +709,29 @@ func TestAdminWalletAndPackages(t *testing.T) {
 		t.Fatal("deleted package still listed")
 	}
 }
+
+// TestPayAfterDeadline: an unpaid order past its deadline (before the
+// timeout job has cancelled it) cannot be paid, and its result page says so.
+func TestPayAfterDeadline(t *testing.T) {
+	f := newPayFixture(t, AppConfig{})
+	f.fund(t, 500_00)
+	o := f.order(t, 1)
+	later := o.PayDeadline.Add(time.Minute)
+	f.a.DB.SetClock(func() time.Time { return later })
+	resp, _ := f.buyer.get(t, "/pay/"+o.No)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/pay/result/"+o.No {
+		t.Fatalf("pay page after the deadline: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = f.buyer.postForm(t, "/pay/"+o.No, url.Values{"method": {"balance"}, "pay_password": {payPIN}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("paying after the deadline: %d", resp.StatusCode)
+	}
+	if f.status(t, o.ID) != store.StatusPendingPayment || f.ledgerSum(t) != 500_00 {
+		t.Fatal("paid after the deadline")
+	}
+	resp, body := f.buyer.get(t, "/pay/result/"+o.No)
+	mustStatus(t, "result", resp, body, http.StatusOK)
+	if !strings.Contains(body, `data-status="failed"`) || strings.Contains(body, `data-testid="result-retry"`) {
+		t.Error("result after the deadline is not a failure without retry")
+	}
+}
