@@ -245,10 +245,10 @@ func (h *Handler) pay(c *gin.Context) error {
 		redirect(c, payResultURL(o.No))
 		return nil
 	}
+	h.startPayments(ctx)
 	p, ok := h.plugins.PaymentProvider(method)
 	var channel string
 	if ok {
-		h.startPayments(ctx)
 		channel, ok = p.Channel(c.Request)
 	}
 	if !ok {
