@@ -75,6 +75,15 @@ func (h *Handler) memberPage(c *gin.Context) error {
 		Groups:     memberGroups(),
 		LogoutURL:  "/logout",
 	}
+	counts, err := h.db.CustomerOrderCounts(c.Request.Context(), cu.ID)
+	if err != nil {
+		return err
+	}
+	vm.OrdersURL = ordersPath
+	for _, t := range store.OrderTabs[1:] {
+		vm.OrderIcons = append(vm.OrderIcons, themes.MemberOrderIcon{ID: string(t), URL: ordersTabURL(t), Count: counts[t]})
+	}
+	vm.OrderIcons = append(vm.OrderIcons, themes.MemberOrderIcon{ID: "aftersale", URL: aftersalesPath, Count: counts["aftersale"]})
 	if r, _ := utf8.DecodeRuneInString(cu.Nickname); r != utf8.RuneError {
 		vm.Initial = strings.ToUpper(string(r))
 	}

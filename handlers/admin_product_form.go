@@ -41,6 +41,7 @@ func (h *Handler) adminProductEdit(c *gin.Context) error {
 		ID: p.ID, CategoryID: p.CategoryID, BrandID: p.BrandID, Title: p.Title, Subtitle: p.Subtitle,
 		Tags: p.Tags, Sort: strconv.Itoa(p.Sort), OnShelf: p.OnShelf, Virtual: p.Virtual,
 		Images: p.Images, Specs: store.FormatSpecs(p.Specs), SKUs: skuRowsOf(p), Description: p.Description,
+		ShippingTemplateID: p.ShippingTemplateID,
 	}
 	return h.renderProductForm(c, http.StatusOK, f)
 }
@@ -76,6 +77,8 @@ func (h *Handler) productFormFromRequest(c *gin.Context, id int64) admin.Product
 		Specs:       c.PostForm("specs"),
 		SKUs:        parseSKURows(c.Request.PostForm),
 		Description: c.PostForm("description"),
+
+		ShippingTemplateID: formID(c.PostForm("shipping_template_id")),
 	}
 }
 
@@ -152,7 +155,7 @@ func (h *Handler) productInput(f admin.ProductForm, v *store.ValidationErrors) (
 	in := store.ProductInput{
 		CategoryID: f.CategoryID, BrandID: f.BrandID, Title: f.Title, Subtitle: f.Subtitle,
 		Images: f.Images, Tags: f.Tags, OnShelf: f.OnShelf, Virtual: f.Virtual,
-		Sort: formInt(f.Sort, "sort", v),
+		Sort: formInt(f.Sort, "sort", v), ShippingTemplateID: f.ShippingTemplateID,
 	}
 	in.Description = sanitizeDescription(f.Description)
 	if len(in.Description) > maxDescriptionBytes {
@@ -210,6 +213,9 @@ func (h *Handler) renderProductForm(c *gin.Context, status int, f admin.ProductF
 		return err
 	}
 	if f.Brands, err = h.db.Brands(ctx); err != nil {
+		return err
+	}
+	if f.ShippingTemplates, err = h.db.ShippingTemplates(ctx); err != nil {
 		return err
 	}
 	h.render(c, status, admin.ProductFormPage(f))

@@ -51,6 +51,9 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 
 	g.GET("/trade-settings", h.wrap(h.adminTradeSettings))
 	g.POST("/trade-settings", h.wrap(h.adminTradeSettingsSave))
+	h.adminShippingRoutes(g)
 
 	h.adminWalletRoutes(g) // customers, wallets, recharge packages (admin_wallet.go)
+	h.adminAftersaleRoutes(g)
+	h.adminOrderRoutes(g)
 }

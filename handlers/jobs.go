@@ -13,6 +13,10 @@ type job struct {
 	run   func(ctx context.Context) error
 }
 
+// jobBatch is how many orders an order job handles per store call; it calls
+// again until a call comes back with fewer.
+const jobBatch = 100
+
 func (h *Handler) jobs() []job {
 	return []job{
 		{name: "purge-sessions", every: 10 * time.Minute, run: func(ctx context.Context) error {
@@ -22,6 +26,44 @@ func (h *Handler) jobs() []job {
 			}
 			return err
 		}},
+		{name: "cancel-unpaid", every: time.Minute, run: h.cancelUnpaidJob},
+		{name: "auto-receive", every: 10 * time.Minute, run: h.autoReceiveJob},
+	}
+}
+
+// cancelUnpaidJob cancels the unpaid orders whose payment deadline passed
+// (their stock goes back on sale).
+func (h *Handler) cancelUnpaidJob(ctx context.Context) error {
+	n, err := drainBatches(ctx, h.db.CancelExpiredOrders)
+	if n > 0 {
+		h.log.Info("cancelled unpaid orders", "count", n)
+	}
+	return err
+}
+
+// autoReceiveJob confirms receipt of the shipped orders whose receipt time
+// came without an open after-sale.
+func (h *Handler) autoReceiveJob(ctx context.Context) error {
+	n, err := drainBatches(ctx, h.db.AutoReceive)
+	if n > 0 {
+		h.log.Info("received shipped orders automatically", "count", n)
+	}
+	return err
+}
+
+// drainBatches calls step with jobBatch until a call handles fewer (or
+// fails, or ctx ends) and returns how many were handled in all.
+func drainBatches(ctx context.Context, step func(ctx context.Context, limit int) (int, error)) (int, error) {
+	total := 0
+	for {
+		n, err := step(ctx, jobBatch)
+		total += n
+		if err != nil || n < jobBatch {
+			return total, err
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
 	}
 }
 

@@ -47,6 +47,11 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	// Paying and the wallet (pay.go, wallet.go): personal, never cached.
 	h.payRoutes(r)
 	h.walletRoutes(r)
+	// The checkout and the buyer's orders (checkout.go, order.go).
+	h.checkoutRoutes(r)
+	h.orderRoutes(r)
+	// After-sales (aftersale.go): personal, never cached.
+	h.aftersaleRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)

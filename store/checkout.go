@@ -107,6 +107,7 @@ type PickupPlace struct {
 	Phone   string
 	Address string
 	Hours   string
+	Region  string // district code, for the order's region
 }
 
 // Goods is Σ unit price × qty.
@@ -356,17 +357,12 @@ func (db *DB) quoteTx(ctx context.Context, tx *sql.Tx, in CheckoutInput) (*Quote
 		q.shippingTemplates, q.defaultTemplate = tpls, def
 	case DeliveryPickup:
 		if in.PickupStoreID > 0 {
-			var p PickupPlace
-			var province, city, district, detail string
-			err := tx.QueryRowContext(ctx, `SELECT id, name, phone, province, city, district, detail, hours
-				FROM pickup_stores WHERE id = ? AND active = 1 AND deleted_at IS NULL`, in.PickupStoreID).
-				Scan(&p.ID, &p.Name, &p.Phone, &province, &city, &district, &detail, &p.Hours)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			s, err := pickupStoreTx(ctx, tx, in.PickupStoreID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
 				return nil, fmt.Errorf("quote pickup store: %w", err)
 			}
-			if err == nil {
-				p.Address = joinNonEmpty(" ", province, city, district, detail)
-				q.Pickup = &p
+			if err == nil && s.Active {
+				q.Pickup = &PickupPlace{ID: s.ID, Name: s.Name, Phone: s.Phone, Address: s.Full(), Hours: s.Hours, Region: s.District}
 			}
 		}
 	}
@@ -483,7 +479,7 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		ship.name, ship.phone, ship.province, ship.city, ship.district, ship.detail, ship.region =
 			a.Name, a.Phone, a.Province, a.City, a.District, a.Detail, a.DistrictCode
 	case q.Pickup != nil && q.Delivery == DeliveryPickup:
-		ship.name, ship.phone, ship.detail, ship.pickup = q.Pickup.Name, q.Pickup.Phone, q.Pickup.Address, q.Pickup.ID
+		ship.name, ship.phone, ship.detail, ship.region, ship.pickup = q.Pickup.Name, q.Pickup.Phone, q.Pickup.Address, q.Pickup.Region, q.Pickup.ID
 	}
 	payable := q.Payable()
 	orderID, no, err := insertNumberedTx(ctx, tx, now, 6, `INSERT INTO orders (no, customer_id, status, delivery,

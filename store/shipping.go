@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -395,7 +396,7 @@ type ShippingTemplateInput struct {
 func (in *ShippingTemplateInput) validate() (*ShippingTemplate, error) {
 	var v ValidationErrors
 	t := &ShippingTemplate{}
-	t.Name = strings.TrimSpace(in.Name)
+	t.Name = oneLine(in.Name)
 	switch n := utf8.RuneCountInString(t.Name); {
 	case n == 0:
 		v.Add("name", "validation.required")
@@ -554,6 +555,69 @@ func regionLabel(code string) string {
 		return strings.Join(parts, " ")
 	}
 	return strings.Join(append(parts, name), " ")
+}
+
+// regionsByName maps every division name to its codes, built on first use.
+var regionsByName = sync.OnceValue(func() map[string][]string {
+	m := map[string][]string{}
+	for _, p := range division.Provinces() {
+		m[p.Name] = append(m[p.Name], p.Code)
+		for _, c := range division.Cities(p.Code) {
+			if !division.StandInCity(c.Name) {
+				m[c.Name] = append(m[c.Name], c.Code)
+			}
+			for _, d := range division.Districts(c.Code) {
+				m[d.Name] = append(m[d.Name], d.Code)
+			}
+		}
+	}
+	return m
+})
+
+// LookupRegion reads one region a person typed: a token holding digits is
+// taken as a code (its digits, so "深圳市(4403)" is 4403), else as a name
+// ("深圳市", "南山区", or the start of a province's or city's: "深圳",
+// "新疆"), which must name exactly one division. ok is
+// false for a name that is unknown or ambiguous; the token comes back as is.
+func LookupRegion(token string) (code string, ok bool) {
+	token = strings.TrimSpace(token)
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, token)
+	if digits != "" {
+		code = NormalizeRegionCode(digits)
+		_, ok = RegionName(code)
+		return code, ok
+	}
+	m := regionsByName()
+	if codes := m[token]; len(codes) == 1 {
+		return codes[0], true
+	} else if len(codes) > 1 {
+		return token, false
+	}
+	// A short form of a province or city: the one such name that starts
+	// with it ("深圳", "新疆").
+	var found []string
+	for name, codes := range m {
+		if token == "" || !strings.HasPrefix(name, token) {
+			continue
+		}
+		for _, c := range codes {
+			if len(c) <= 4 {
+				found = append(found, c)
+			}
+		}
+		if len(found) > 1 {
+			return token, false
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return token, false
 }
 
 // RegionLabels names codes for display: "广东省", "广东省 深圳市"...

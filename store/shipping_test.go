@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -328,6 +329,56 @@ func TestRegionName(t *testing.T) {
 		name, ok := RegionName(tt.code)
 		if name != tt.name || ok != tt.ok || regionLabel(tt.code) != tt.label {
 			t.Errorf("%s: %q %v %q", tt.code, name, ok, regionLabel(tt.code))
+		}
+	}
+}
+
+func FuzzShippingTemplateInput(f *testing.F) {
+	f.Add("模板", "piece", "1", "10", "1", "5.5", "99", "", "44 4403 440305 440000", "2")
+	f.Add("", "weight", "-1", "¥1,000.00", "0", "x", "1.001", "-3", "999999 \x00", "99999999999")
+	f.Fuzz(func(t *testing.T, name, method, fu, ff, eu, ef, fo, fp, codes, ruleUnits string) {
+		in := ShippingTemplateInput{Name: name, Method: method,
+			Default: ShippingRuleInput{FirstUnits: fu, FirstFen: ff, ExtraUnits: eu, ExtraFen: ef, FreeOverFen: fo, FreeOverPieces: fp},
+			Rules:   []ShippingRuleInput{{Codes: strings.Fields(codes), FirstUnits: ruleUnits, FirstFen: ef, ExtraUnits: fu, ExtraFen: ff}}}
+		tpl, err := in.validate()
+		if err != nil {
+			return
+		}
+		for _, r := range append(tpl.Rules, tpl.DefaultRule()) {
+			if err := r.check(); err != nil {
+				t.Fatalf("valid input, bad rule: %v", err)
+			}
+			for _, c := range r.Codes {
+				if _, ok := RegionName(c); !ok {
+					t.Fatalf("unknown code %q kept", c)
+				}
+			}
+		}
+	})
+}
+
+func TestLookupRegion(t *testing.T) {
+	for _, tt := range []struct {
+		token, code string
+		ok          bool
+	}{
+		{"4403", "4403", true},
+		{"440300", "4403", true},
+		{"深圳市(4403)", "4403", true},
+		{"深圳市", "4403", true},
+		{"深圳", "4403", true},
+		{"广东", "44", true},
+		{"新疆", "65", true},
+		{"南山", "南山", false},
+		{"东莞", "4419", true},
+		{"朝阳区", "朝阳区", false}, // Beijing and Changchun
+		{"北京", "11", true},
+		{"火星", "火星", false},
+		{"9999", "9999", false},
+	} {
+		code, ok := LookupRegion(tt.token)
+		if code != tt.code || ok != tt.ok {
+			t.Errorf("%s: %s %v, want %s %v", tt.token, code, ok, tt.code, tt.ok)
 		}
 	}
 }

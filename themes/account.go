@@ -65,6 +65,9 @@ type MemberPage struct {
 	ProfileURL string
 	Groups     []MemberGroup
 	LogoutURL  string // POST here to sign out
+	// The 我的订单 row (order.go): 全部订单 and one icon per tab with its count.
+	OrdersURL  string // "" = no row
+	OrderIcons []MemberOrderIcon
 }
 
 // ProfilePage edits the nickname, gender and birthday.

@@ -100,6 +100,22 @@ type Theme interface {
 	Message(MessagePage) templ.Component
 	// MessageBadge is the fragment of the unread count on the member page.
 	MessageBadge(MessageBadge) templ.Component
+	// Checkout is the checkout page (确认订单, checkout.go).
+	Checkout(CheckoutPage) templ.Component
+	// CheckoutChooser is the checkout's address or pickup store chooser.
+	CheckoutChooser(CheckoutChooserPage) templ.Component
+	// Orders is the buyer's order list with its status tabs (order.go).
+	Orders(OrdersPage) templ.Component
+	// OrderList is the fragment of one more page of order cards.
+	OrderList(OrderList) templ.Component
+	// Order is one of the buyer's orders.
+	Order(OrderPage) templ.Component
+	// AftersaleForm is the after-sale request form of one order line (aftersale.go).
+	AftersaleForm(AftersaleFormPage) templ.Component
+	// Aftersales is the customer's list of after-sales.
+	Aftersales(AftersalesPage) templ.Component
+	// Aftersale is one after-sale with its timeline.
+	Aftersale(AftersalePage) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with

@@ -19,8 +19,13 @@ import (
 )
 
 // Scenarios are the scenario names in the order they run. static runs
-// first: it is the ceiling the others are compared to.
-var Scenarios = []string{"static", "home", "category", "search", "product"}
+// first: it is the ceiling the others are compared to. add_to_cart and
+// checkout are signed-in buyers: adding to their carts, and placing orders
+// while phones load product pages.
+var Scenarios = []string{"static", "home", "category", "search", "product", "add_to_cart", "checkout"}
+
+// buying reports whether a scenario needs the bench buyers.
+func buying(name string) bool { return name == "add_to_cart" || name == "checkout" }
 
 // Config is one benchmark run.
 type Config struct {
@@ -124,7 +129,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 			}
 		}()
 	}
-	t, err := prepare(ctx, dir, cfg.Products, stderr)
+	buyers := 0
+	if slices.ContainsFunc(cfg.Scenarios, buying) {
+		buyers = cfg.Conns
+	}
+	t, err := prepare(ctx, dir, cfg.Products, buyers, stderr)
 	if err != nil {
 		return err
 	}
@@ -146,13 +155,20 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 		return err
 	}
 	fmt.Fprintf(stderr, "bench: server pid %d at %s, %.2f MB resident after %s idle\n", srv.PID, srv.URL, float64(*idle.RSSMB), cfg.Idle)
+	if len(t.buyers) > 0 {
+		start := time.Now()
+		if t.jars, err = signIn(ctx, srv.URL, t.buyers); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "bench: %d buyers signed in in %s\n", len(t.jars), time.Since(start).Round(time.Millisecond))
+	}
 
 	var results []Result
 	for _, name := range Scenarios {
 		if !slices.Contains(cfg.Scenarios, name) {
 			continue
 		}
-		r, err := runScenario(ctx, cfg, name, srv.URL, t, stderr)
+		r, err := runScenario(ctx, cfg, dir, name, srv.URL, t, stderr)
 		if err != nil {
 			return err
 		}
@@ -183,7 +199,7 @@ func idleMemory(ctx context.Context, pid int, idle time.Duration) (Result, error
 
 // runScenario measures one scenario; static first fetches a product page
 // from the shop and has the runner serve it from memory.
-func runScenario(ctx context.Context, cfg Config, name, base string, t targets, stderr io.Writer) (res Result, err error) {
+func runScenario(ctx context.Context, cfg Config, dir, name, base string, t targets, stderr io.Writer) (res Result, err error) {
 	l := load{base: base, conns: cfg.Conns, warmup: cfg.Warmup, duration: cfg.Duration}
 	switch name {
 	case "static":
@@ -209,6 +225,10 @@ func runScenario(ctx context.Context, cfg Config, name, base string, t targets, 
 		l.paths = t.searches
 	case "product":
 		l.paths = t.products
+	case "add_to_cart":
+		l = addToCartLoad(l, t.jars, t.skus)
+	case "checkout":
+		return checkoutScenario(ctx, cfg, dir, base, t, stderr)
 	}
 	s, err := l.run(ctx)
 	if err != nil {
@@ -218,6 +238,29 @@ func runScenario(ctx context.Context, cfg Config, name, base string, t targets, 
 	fmt.Fprintf(stderr, "bench: %-8s %10.2f rps  p50 %.2f ms  p99 %.2f ms  %d errors\n", name, r.RPS, r.P50, r.P99, r.Errors)
 	if s.firstErr != nil {
 		fmt.Fprintf(stderr, "bench: %s: first error: %v\n", name, s.firstErr)
+	}
+	return r, nil
+}
+
+// checkoutScenario measures the orders placed and the product pages served
+// meanwhile.
+func checkoutScenario(ctx context.Context, cfg Config, dir, base string, t targets, stderr io.Writer) (Result, error) {
+	pl := load{base: base, paths: t.products, conns: cfg.Conns, warmup: cfg.Warmup, duration: cfg.Duration}
+	run, err := runCheckout(ctx, dir, base, cfg.Conns, cfg.Warmup, cfg.Duration, t.buyers, t.jars, t.skus, pl)
+	if err != nil {
+		return Result{}, fmt.Errorf("bench: %w", err)
+	}
+	r := summarize("checkout", run.orders)
+	p := summarize("product", run.product)
+	ordersPerS, productRPS, productP99 := r.RPS, p.RPS, p.P99
+	r.Via, r.OrdersPerS, r.ProductRPSDuring, r.ProductP99During = run.via, &ordersPerS, &productRPS, &productP99
+	r.ProductErrorsDuring = &p.Errors
+	fmt.Fprintf(stderr, "bench: %-8s %10.2f orders/s via %s  p50 %.2f ms  p99 %.2f ms  %d errors; product pages meanwhile %.2f rps, p99 %.2f ms, %d errors\n",
+		"checkout", r.RPS, r.Via, r.P50, r.P99, r.Errors, p.RPS, p.P99, p.Errors)
+	for what, err := range map[string]error{"checkout": run.orders.firstErr, "product pages during checkout": run.product.firstErr} {
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %s: first error: %v\n", what, err)
+		}
 	}
 	return r, nil
 }

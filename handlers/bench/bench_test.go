@@ -5,10 +5,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -225,7 +229,7 @@ func TestParseArgs(t *testing.T) {
 	}
 
 	for _, args := range [][]string{
-		{"--scenarios", "home,checkout"},
+		{"--scenarios", "home,nope"},
 		{"--scenarios", ""},
 		{"--conns", "0"},
 		{"--duration", "0s"},
@@ -427,6 +431,12 @@ func TestRunEndToEnd(t *testing.T) {
 			Errors   int64    `json:"errors"`
 			Ratio    float64  `json:"ratio"`
 			RSSMB    *float64 `json:"rss_mb"`
+
+			Via                 string   `json:"via"`
+			OrdersPerS          *float64 `json:"orders_per_s"`
+			ProductRPSDuring    *float64 `json:"product_rps_during"`
+			ProductP99During    *float64 `json:"product_p99_ms_during"`
+			ProductErrorsDuring *int64   `json:"product_errors_during"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
@@ -435,6 +445,17 @@ func TestRunEndToEnd(t *testing.T) {
 		}
 		got = append(got, r.Scenario)
 		wantFields := 6
+		switch r.Scenario {
+		case "checkout":
+			wantFields = 11
+			if r.Via != "store" && r.Via != "http" {
+				t.Errorf("checkout via %q", r.Via)
+			}
+			if r.OrdersPerS == nil || *r.OrdersPerS != r.RPS || r.ProductRPSDuring == nil || *r.ProductRPSDuring <= 0 ||
+				r.ProductP99During == nil || *r.ProductP99During <= 0 || r.ProductErrorsDuring == nil || *r.ProductErrorsDuring != 0 {
+				t.Errorf("checkout line %s", sc.Text())
+			}
+		}
 		if r.Scenario == IdleMemory {
 			wantFields = 7
 			if r.RSSMB == nil || *r.RSSMB <= 0 {
@@ -461,5 +482,117 @@ func TestRunEndToEnd(t *testing.T) {
 	defer db.Close()
 	if _, total, err := db.Products(context.Background(), store.ProductFilter{}); err != nil || total != 80 {
 		t.Errorf("the prepared shop has %d products (%v), want 80: does prepare still top up the demo shop to --products?", total, err)
+	}
+	// The buying scenarios really bought, as signed-in customers.
+	var orders, carts int
+	if err := db.Write(context.Background(), func(tx *sql.Tx) error {
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM orders WHERE checkout_token LIKE 'bench-%'`).Scan(&orders); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT COUNT(*) FROM cart_items c JOIN customers u ON u.id = c.customer_id
+			WHERE u.phone LIKE '19900%'`).Scan(&carts)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if orders == 0 || carts == 0 {
+		t.Errorf("after the run: %d bench orders, %d cart lines of bench buyers", orders, carts)
+	}
+}
+
+// TestBuyingRequests checks what the buying scenarios send: the form, the
+// same-origin headers a browser adds (CrossOriginProtection refuses posts
+// without them) and the buyer's own cookie.
+func TestBuyingRequests(t *testing.T) {
+	type seen struct{ path, cookie, origin, site, htmx, form string }
+	got := make(chan seen, 100)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		c, _ := r.Cookie("who")
+		s := seen{r.URL.Path, "", r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site"), r.Header.Get("HX-Request"), r.PostForm.Encode()}
+		if c != nil {
+			s.cookie = c.Value
+		}
+		if r.Method == http.MethodPost {
+			select {
+			case got <- s:
+			default:
+			}
+		}
+		switch r.URL.Path {
+		case "/checkout":
+			if r.Method == http.MethodGet {
+				io.WriteString(w, "确认订单")
+				return
+			}
+			http.Redirect(w, r, "/pay/1", http.StatusSeeOther)
+		default:
+			io.WriteString(w, "ok")
+		}
+	}))
+	defer ts.Close()
+	u, _ := url.Parse(ts.URL)
+	jars := make([]http.CookieJar, 2)
+	for i := range jars {
+		jars[i], _ = cookiejar.New(nil)
+		jars[i].SetCookies(u, []*http.Cookie{{Name: "who", Value: fmt.Sprint("buyer", i)}})
+	}
+	l := addToCartLoad(load{base: ts.URL, conns: 2, duration: 50 * time.Millisecond}, jars, []int64{7, 8})
+	s, err := l.run(context.Background())
+	if err != nil || s.errors != 0 || len(s.latencies) == 0 {
+		t.Fatalf("add_to_cart run: %v, %d errors (%v), %d done", err, s.errors, s.firstErr, len(s.latencies))
+	}
+	r := <-got
+	if r.path != "/cart/add" || !strings.HasPrefix(r.cookie, "buyer") || r.origin != ts.URL || r.site != "same-origin" ||
+		r.htmx != "true" || (r.form != "qty=1&sku_id=7" && r.form != "qty=1&sku_id=8") {
+		t.Errorf("add to cart sent %+v", r)
+	}
+	for len(got) > 0 {
+		<-got
+	}
+
+	ok, err := hasCheckout(context.Background(), ts.URL, jars[0], 7)
+	if err != nil || !ok {
+		t.Fatalf("hasCheckout = %v, %v", ok, err)
+	}
+	nf := httptest.NewServer(http.NotFoundHandler())
+	defer nf.Close()
+	if ok, err := hasCheckout(context.Background(), nf.URL, jars[0], 7); err != nil || ok {
+		t.Errorf("hasCheckout on a shop without checkout = %v, %v", ok, err)
+	}
+	buyers := []buyer{{id: 1, address: 11}, {id: 2, address: 22}}
+	run, err := runCheckout(context.Background(), t.TempDir(), ts.URL, 2, 0, 50*time.Millisecond, buyers, jars, []int64{7, 8},
+		load{base: ts.URL, paths: []string{"/p/1"}, conns: 1, duration: 50 * time.Millisecond})
+	if err != nil || run.via != "http" || run.orders.errors != 0 || len(run.orders.latencies) == 0 || len(run.product.latencies) == 0 {
+		t.Fatalf("checkout run = %v via %q, orders %d (%d errors: %v), product pages %d", err, run.via,
+			len(run.orders.latencies), run.orders.errors, run.orders.firstErr, len(run.product.latencies))
+	}
+	checked := false
+	for len(got) > 0 && !checked {
+		r := <-got
+		if r.path != "/checkout" {
+			continue
+		}
+		checked = true
+		v, _ := url.ParseQuery(r.form)
+		if r.origin != ts.URL || r.site != "same-origin" || v.Get("delivery") != "express" || len(v["line"]) != 2 ||
+			!strings.HasPrefix(v.Get("token"), "bench-") || (v.Get("address_id") != "11" && v.Get("address_id") != "22") {
+			t.Errorf("checkout sent %+v", r)
+		}
+	}
+	if !checked {
+		t.Error("no checkout form posted")
+	}
+}
+
+func TestCheckoutItems(t *testing.T) {
+	skus := []int64{1, 2, 3}
+	for n := range 6 {
+		items := checkoutItems(skus, 1, n)
+		if len(items) != 2 || items[0].SKUID == items[1].SKUID || items[0].Qty != 1 || items[1].Qty < 1 || items[1].Qty > 2 {
+			t.Errorf("order %d: %+v", n, items)
+		}
+	}
+	if items := checkoutItems([]int64{9}, 0, 0); len(items) != 1 || items[0].SKUID != 9 {
+		t.Errorf("one SKU: %+v", items)
 	}
 }

@@ -13,13 +13,19 @@ import (
 )
 
 // load is one closed-loop run: conns workers, each with its own keep-alive
-// connection, send GET requests back to back, rotating over paths.
+// connection, send requests back to back: GET requests rotating over paths,
+// or what send does.
 type load struct {
 	base     string // http://127.0.0.1:port
 	paths    []string
 	conns    int
 	warmup   time.Duration // run but not measured
 	duration time.Duration // measured
+	// send, when set, replaces the GETs of paths: the n-th request of
+	// worker w through its client.
+	send func(ctx context.Context, client *http.Client, w, n int) error
+	// jars, when set, holds worker w's cookies (a signed-in phone).
+	jars []http.CookieJar
 }
 
 // grace bounds a request still in flight when the run ends.
@@ -32,16 +38,61 @@ func (l load) run(ctx context.Context) (sample, error) {
 	if err := checkLoopback(l.base); err != nil {
 		return sample{}, err
 	}
-	if len(l.paths) == 0 || l.conns < 1 {
+	if (len(l.paths) == 0 && l.send == nil) || l.conns < 1 {
 		return sample{}, fmt.Errorf("load %s: nothing to request", l.base)
+	}
+	if l.jars != nil && len(l.jars) < l.conns {
+		return sample{}, fmt.Errorf("load %s: %d cookie jars for %d connections", l.base, len(l.jars), l.conns)
 	}
 	urls := make([]string, len(l.paths))
 	for i, p := range l.paths {
 		urls[i] = l.base + p
 	}
+	return closedLoop(ctx, l.conns, l.warmup, l.duration, func(w int) (func(ctx context.Context, n int) error, func()) {
+		client, cleanup := l.client(w)
+		do := func(ctx context.Context, n int) error {
+			if l.send != nil {
+				return l.send(ctx, client, w, n)
+			}
+			return get(ctx, client, urls[(w+n)%len(urls)])
+		}
+		return do, cleanup
+	})
+}
+
+// client is worker w's phone: its own keep-alive connection (and cookie
+// jar, when the load has jars). cleanup closes the connection.
+func (l load) client(w int) (*http.Client, func()) {
+	tr := &http.Transport{
+		Proxy:               nil, // only ever 127.0.0.1
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        l.conns,
+		MaxIdleConnsPerHost: l.conns,
+		IdleConnTimeout:     90 * time.Second,
+		// Compression stays on: the transport asks for gzip and inflates the
+		// answer, as a phone's browser does.
+		DisableCompression: false,
+	}
+	client := &http.Client{
+		Transport: tr,
+		// A redirect is an answer to measure (and a non-2xx), not to follow.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if l.jars != nil {
+		client.Jar = l.jars[w]
+	}
+	return client, tr.CloseIdleConnections
+}
+
+// closedLoop runs conns workers for warmup + duration; worker w calls its
+// do (made by setup, with cleanup run at its end) back to back with n = 0,
+// 1, 2, … and the calls that succeed inside the measured window are the
+// sample's latencies. Errors are counted, the first one kept.
+func closedLoop(ctx context.Context, conns int, warmup, duration time.Duration,
+	setup func(w int) (do func(ctx context.Context, n int) error, cleanup func())) (sample, error) {
 	start := time.Now()
-	measureFrom := start.Add(l.warmup)
-	end := measureFrom.Add(l.duration)
+	measureFrom := start.Add(warmup)
+	end := measureFrom.Add(duration)
 	// The request context outlives the run by a grace period so requests
 	// in flight at the end finish normally, but nothing hangs forever.
 	rctx, cancel := context.WithDeadline(ctx, end.Add(grace))
@@ -49,16 +100,18 @@ func (l load) run(ctx context.Context) (sample, error) {
 
 	// Sized for ~50k requests a second per connection share; append grows
 	// the rare busier worker.
-	expect := int(l.duration.Seconds()*50000)/l.conns + 1024
-	workers := make([]worker, l.conns)
+	expect := int(duration.Seconds()*50000)/conns + 1024
+	workers := make([]worker, conns)
 	var wg sync.WaitGroup
 	for i := range workers {
 		workers[i].latencies = make([]time.Duration, 0, expect)
+		do, cleanup := setup(i)
 		wg.Add(1)
-		go func(w *worker, first int) {
+		go func(w *worker) {
 			defer wg.Done()
-			w.loop(rctx, urls, first, measureFrom, end, l.conns)
-		}(&workers[i], i%len(urls))
+			defer cleanup()
+			w.loop(rctx, do, measureFrom, end)
+		}(&workers[i])
 	}
 	wg.Wait()
 	elapsed := time.Since(measureFrom)
@@ -87,31 +140,14 @@ type worker struct {
 	firstErr  error
 }
 
-func (w *worker) loop(ctx context.Context, urls []string, next int, measureFrom, end time.Time, conns int) {
-	tr := &http.Transport{
-		Proxy:               nil, // only ever 127.0.0.1
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        conns,
-		MaxIdleConnsPerHost: conns,
-		IdleConnTimeout:     90 * time.Second,
-		// Compression stays on: the transport asks for gzip and inflates the
-		// answer, as a phone's browser does.
-		DisableCompression: false,
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{
-		Transport: tr,
-		// A redirect is an answer to measure (and a non-2xx), not to follow.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	for {
+func (w *worker) loop(ctx context.Context, do func(ctx context.Context, n int) error, measureFrom, end time.Time) {
+	for n := 0; ; n++ {
 		t0 := time.Now()
 		if !t0.Before(end) || ctx.Err() != nil {
 			return
 		}
-		err := get(ctx, client, urls[next])
+		err := do(ctx, n)
 		d := time.Since(t0)
-		next = (next + 1) % len(urls)
 		if err != nil {
 			if ctx.Err() != nil {
 				return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -20,6 +21,12 @@ type targets struct {
 	categories []string // /c/:id of leaf categories
 	searches   []string // /search?q=...
 	products   []string // /p/:id spread over the catalogue
+
+	// The buying scenarios' customers, their signed-in cookie jars (once
+	// the shop runs) and the SKUs they buy.
+	buyers []buyer
+	jars   []http.CookieJar
+	skus   []int64
 }
 
 // searchWords are what shoppers type: everyday products of the demo shop.
@@ -30,9 +37,10 @@ const productSample = 200
 
 // prepare loads the demo shop with enough generated products to reach
 // products (once: a folder that already holds a catalogue is reused as it
-// is) and picks the scenario targets. The shop is closed again before the
-// server starts on the folder.
-func prepare(ctx context.Context, dir string, products int, stderr io.Writer) (t targets, err error) {
+// is) and picks the scenario targets; with buyers > 0 it also prepares that
+// many bench customers and the SKUs they buy. The shop is closed again
+// before the server starts on the folder.
+func prepare(ctx context.Context, dir string, products, buyers int, stderr io.Writer) (t targets, err error) {
 	app, err := handlers.OpenApp(ctx, handlers.AppConfig{
 		DataDir: dir, Mode: "development", AccessLog: false, Logger: slog.New(slog.DiscardHandler),
 	})
@@ -55,7 +63,15 @@ func prepare(ctx context.Context, dir string, products int, stderr io.Writer) (t
 	default:
 		fmt.Fprintf(stderr, "bench: demo shop with %d products loaded in %s\n", sum.Products, time.Since(start).Round(time.Millisecond))
 	}
-	return pickTargets(ctx, app.DB)
+	if t, err = pickTargets(ctx, app.DB); err != nil || buyers == 0 {
+		return t, err
+	}
+	start = time.Now()
+	if t.buyers, t.skus, err = prepareBuyers(ctx, app.DB, buyers, t.products); err != nil {
+		return targets{}, err
+	}
+	fmt.Fprintf(stderr, "bench: %d buyers and %d SKUs ready in %s\n", len(t.buyers), len(t.skus), time.Since(start).Round(time.Millisecond))
+	return t, nil
 }
 
 // pickTargets lists the leaf categories, the search queries and up to

@@ -35,6 +35,15 @@ type Result struct {
 	Errors   int64   `json:"errors"`
 	Ratio    Float2  `json:"ratio"`
 	RSSMB    *Float2 `json:"rss_mb,omitempty"`
+
+	// checkout only: how the orders were placed ("store": straight through
+	// the store, "http": the storefront's checkout form), orders per second
+	// (the rps), and the product pages phones loaded meanwhile.
+	Via                 string  `json:"via,omitempty"`
+	OrdersPerS          *Float2 `json:"orders_per_s,omitempty"`
+	ProductRPSDuring    *Float2 `json:"product_rps_during,omitempty"`
+	ProductP99During    *Float2 `json:"product_p99_ms_during,omitempty"`
+	ProductErrorsDuring *int64  `json:"product_errors_during,omitempty"`
 }
 
 // IdleMemory is the scenario name of the idle memory line.
@@ -119,6 +128,15 @@ func writeTable(w io.Writer, results []Result) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
+	}
+	for _, r := range results {
+		if r.OrdersPerS == nil || r.ProductRPSDuring == nil || r.ProductP99During == nil {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "%s: %.2f orders/s via %s; product pages meanwhile %.2f rps, p99 %.2f ms\n",
+			r.Scenario, float64(*r.OrdersPerS), r.Via, float64(*r.ProductRPSDuring), float64(*r.ProductP99During)); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
 	}
 	for _, r := range idle {
 		if r.RSSMB == nil {

@@ -178,7 +178,7 @@ func writeShop(ctx context.Context, db *store.DB, tx *sql.Tx, pics *pictures, op
 		}
 		sum.Banners++
 	}
-	return nil
+	return writeShipping(ctx, tx, now)
 }
 
 func insertCategory(ctx context.Context, tx *sql.Tx, parent int64, name, icon string, sort int, now int64) (int64, error) {

@@ -201,3 +201,20 @@ func onOff(on bool) string {
 	}
 	return "off"
 }
+
+// Checkout renders the checkout page.
+func (Theme) Checkout(vm themes.CheckoutPage) templ.Component { return CheckoutPage(vm) }
+
+// CheckoutChooser renders the checkout's address or pickup store chooser.
+func (Theme) CheckoutChooser(vm themes.CheckoutChooserPage) templ.Component {
+	return CheckoutChooserPage(vm)
+}
+
+// Orders renders the buyer's order list.
+func (Theme) Orders(vm themes.OrdersPage) templ.Component { return OrdersPage(vm) }
+
+// OrderList renders the "load more" fragment of order cards.
+func (Theme) OrderList(vm themes.OrderList) templ.Component { return OrderListItems(vm) }
+
+// Order renders one of the buyer's orders.
+func (Theme) Order(vm themes.OrderPage) templ.Component { return OrderPage(vm) }

@@ -139,7 +139,10 @@ type ProductForm struct {
 	Description string
 	Categories  []store.Category
 	Brands      []store.Brand
-	Errors      views.FormErrors
+	// ShippingTemplateID is the chosen shipping template, 0 = the default.
+	ShippingTemplateID int64
+	ShippingTemplates  []*store.ShippingTemplate
+	Errors             views.FormErrors
 }
 
 // Action is the form's address.
