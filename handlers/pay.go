@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -28,7 +27,7 @@ import (
 // order that can no longer take it is refunded through the provider.
 
 const (
-	payPagePrefix = "/pay/"
+	payPath       = "/pay/"
 	payResultPath = "/pay/result/"
 	payNotifyPath = "/pay/notify/"
 	payTimeForm   = "01-02 15:04"
@@ -47,15 +46,11 @@ func (h *Handler) payRoutes(r *gin.Engine) {
 }
 
 // payURL is the pay page of the order numbered no.
-func payURL(no string) string { return payPagePrefix + url.PathEscape(no) }
+func payURL(no string) string { return payPath + url.PathEscape(no) }
 
 // payResultURL is the result page of an order or (numbers starting with R)
 // a recharge.
 func payResultURL(no string) string { return payResultPath + url.PathEscape(no) }
-
-// orderPageURL is the customer's page of an order (shoporders' orderURL:
-// the two are one function once both branches are in).
-func orderPageURL(id int64) string { return "/me/orders/" + strconv.FormatInt(id, 10) }
 
 // isRechargeNo tells a recharge number (R2026...) from an order number.
 func isRechargeNo(no string) bool { return strings.HasPrefix(no, "R") }
@@ -127,7 +122,7 @@ func (h *Handler) payForm(c *gin.Context, o *store.Order, selected string) (them
 		return themes.PayPage{}, err
 	}
 	vm := themes.PayPage{
-		Page: shell, BackURL: orderPageURL(o.ID), Action: payURL(o.No), OrderNo: o.No,
+		Page: shell, BackURL: orderURL(o.ID), Action: payURL(o.No), OrderNo: o.No,
 		Amount: o.Payable, Summary: orderSummary(ctx, o), Balance: balance, HasPayPassword: hasPw,
 		PasswordURL: withNext("/me/wallet/password", payURL(o.No)), RechargeURL: rechargePath,
 	}
@@ -538,7 +533,7 @@ func (h *Handler) payResultPage(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		vm.Amount, vm.PrimaryURL = o.Payable, orderPageURL(o.ID)
+		vm.Amount, vm.PrimaryURL = o.Payable, orderURL(o.ID)
 		switch {
 		case h.orderPayable(o):
 			vm.Status, vm.RetryURL = themes.PayResultWaiting, payURL(o.No)
