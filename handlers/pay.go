@@ -3,14 +3,19 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
@@ -266,24 +271,77 @@ func (h *Handler) pay(c *gin.Context) error {
 		NotifyURL: h.absURL(c, payNotifyPath+p.ID()), ReturnURL: h.absURL(c, payResultURL(o.No)),
 		CancelURL: h.absURL(c, payURL(o.No)), ExpiresAt: o.PayDeadline,
 		ClientIP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
-	})
+	}, payURL(o.No), payResultURL(o.No))
 }
 
 // followPayAction asks the provider to take the payment and sends the
-// browser where it says.
-func (h *Handler) followPayAction(c *gin.Context, p plugins.PaymentProvider, req plugins.PayRequest) error {
-	action, err := p.Pay(c.Request.Context(), req)
+// browser where it says: a local page by redirect; another site through a
+// page that follows the link (a form's redirect to another origin would
+// break the pages' CSP form-action 'self'); a form posted to the gateway
+// (its origin is allowed to that page's form-action); a QR code; or
+// WeChat's in-app payment.
+func (h *Handler) followPayAction(c *gin.Context, p plugins.PaymentProvider, req plugins.PayRequest, backURL, resultURL string) error {
+	ctx := c.Request.Context()
+	action, err := p.Pay(ctx, req)
 	if err != nil {
 		return fmt.Errorf("pay through %s: %w", p.ID(), err)
 	}
-	switch action.Kind {
-	case plugins.PayRedirect:
+	if action.Kind == plugins.PayRedirect && localPath(action.URL) {
 		redirect(c, action.URL)
 		return nil
-	default:
-		// PayForm, PayQR and PayJSAPI arrive with WeChat Pay and Alipay.
-		return fmt.Errorf("pay through %s: action %q not supported yet: %w", p.ID(), action.Kind, ErrBadRequest)
 	}
+	shell, err := h.accountShell(c, "pay.title", "")
+	if err != nil {
+		return err
+	}
+	vm := themes.PayActionPage{
+		Page: shell, Kind: action.Kind, Provider: p.Name(), Amount: req.Payment.Amount,
+		URL: action.URL, ResultURL: resultURL, BackURL: backURL,
+	}
+	switch action.Kind {
+	case plugins.PayRedirect:
+		if !webURL(action.URL) {
+			return fmt.Errorf("pay through %s: redirect to %q", p.ID(), action.URL)
+		}
+	case plugins.PayForm:
+		u, err := url.Parse(action.URL)
+		if err != nil || !webURL(action.URL) {
+			return fmt.Errorf("pay through %s: form action %q", p.ID(), action.URL)
+		}
+		for _, name := range slices.Sorted(maps.Keys(action.Fields)) {
+			vm.Fields = append(vm.Fields, themes.PayField{Name: name, Value: action.Fields[name]})
+		}
+		c.Header("Content-Security-Policy", strings.Replace(c.Writer.Header().Get("Content-Security-Policy"),
+			"form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+	case plugins.PayQR:
+		png, err := qrcode.Encode(action.URL, qrcode.Medium, 440)
+		if err != nil {
+			return fmt.Errorf("pay through %s: qr: %w", p.ID(), err)
+		}
+		vm.QRImage = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	case plugins.PayJSAPI:
+		b, err := json.Marshal(action.Params)
+		if err != nil {
+			return err
+		}
+		vm.JSAPIParams = string(b)
+	default:
+		return fmt.Errorf("pay through %s: unknown action %q", p.ID(), action.Kind)
+	}
+	c.Header("Cache-Control", "no-store")
+	h.render(c, http.StatusOK, h.themes.Theme().(themes.PayTheme).PayAction(vm))
+	return nil
+}
+
+// localPath reports whether u is a path of this site.
+func localPath(u string) bool {
+	return strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") && !strings.HasPrefix(u, "/\\")
+}
+
+// webURL reports whether u is an absolute http(s) URL.
+func webURL(u string) bool {
+	pu, err := url.Parse(u)
+	return err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != ""
 }
 
 // payNotify is a gateway's callback.

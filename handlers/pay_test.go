@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -733,5 +735,101 @@ func TestPayAfterDeadline(t *testing.T) {
 	mustStatus(t, "result", resp, body, http.StatusOK)
 	if !strings.Contains(body, `data-status="failed"`) || strings.Contains(body, `data-testid="result-retry"`) {
 		t.Error("result after the deadline is not a failure without retry")
+	}
+}
+
+// actionProvider is a provider whose Pay answers a fixed action, standing
+// in for WeChat Pay and Alipay.
+type actionProvider struct {
+	id     string
+	action plugins.PayAction
+}
+
+func (p *actionProvider) ID() string                           { return p.id }
+func (p *actionProvider) Name() string                         { return "网关" + p.id }
+func (p *actionProvider) Channel(*http.Request) (string, bool) { return "h5", true }
+func (p *actionProvider) Pay(context.Context, plugins.PayRequest) (*plugins.PayAction, error) {
+	a := p.action
+	return &a, nil
+}
+func (p *actionProvider) VerifyNotify(context.Context, *http.Request, []byte) (*plugins.Notification, error) {
+	return nil, plugins.ErrBadNotify
+}
+func (p *actionProvider) Ack(error) (int, string, []byte) { return 400, "text/plain", []byte("fail") }
+func (p *actionProvider) Refund(context.Context, plugins.RefundRequest) (*plugins.RefundResult, error) {
+	return nil, errors.New("no")
+}
+func (p *actionProvider) Query(context.Context, *store.Payment) (*plugins.QueryResult, error) {
+	return &plugins.QueryResult{}, nil
+}
+func (p *actionProvider) Close(context.Context, *store.Payment) error { return nil }
+
+type actionPlugin struct{ providers []*actionProvider }
+
+func (*actionPlugin) ID() string   { return "gateways" }
+func (*actionPlugin) Name() string { return "gateways" }
+func (ap *actionPlugin) Register(r *plugins.Registry) error {
+	for _, p := range ap.providers {
+		if err := r.AddPaymentProvider("gateways", p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestPayActions: every kind of gateway answer reaches the browser — a
+// local redirect, another site, a form posted to the gateway (allowed by
+// that page's CSP), a QR code and WeChat's in-app payment.
+func TestPayActions(t *testing.T) {
+	f := newPayFixture(t, AppConfig{})
+	err := f.a.Plugins.Register(&actionPlugin{providers: []*actionProvider{
+		{id: "local", action: plugins.PayAction{Kind: plugins.PayRedirect, URL: "/pay/sandbox/x"}},
+		{id: "away", action: plugins.PayAction{Kind: plugins.PayRedirect, URL: "https://wx.tenpay.com/h5?prepay_id=1"}},
+		{id: "evil", action: plugins.PayAction{Kind: plugins.PayRedirect, URL: "javascript:alert(1)"}},
+		{id: "form", action: plugins.PayAction{Kind: plugins.PayForm, URL: "https://openapi.alipay.com/gateway.do",
+			Fields: map[string]string{"sign": "abc", "biz_content": `{"out_trade_no":"1"}`}}},
+		{id: "qr", action: plugins.PayAction{Kind: plugins.PayQR, URL: "weixin://wxpay/bizpayurl?pr=abc"}},
+		{id: "jsapi", action: plugins.PayAction{Kind: plugins.PayJSAPI, Params: map[string]string{"appId": "wx1", "package": "prepay_id=1"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.order(t, 1)
+	pay := func(method string) (*http.Response, string) {
+		return f.buyer.postForm(t, "/pay/"+o.No, url.Values{"method": {method}})
+	}
+	resp, _ := pay("local")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/pay/sandbox/x" {
+		t.Errorf("local redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := pay("away")
+	mustStatus(t, "redirect away", resp, body, http.StatusOK)
+	if !strings.Contains(body, `href="https://wx.tenpay.com/h5?prepay_id=1"`) || !strings.Contains(body, `data-kind="redirect"`) {
+		t.Error("redirect page lacks the gateway link")
+	}
+	resp, _ = pay("evil")
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("javascript: redirect answered %d", resp.StatusCode)
+	}
+	resp, body = pay("form")
+	mustStatus(t, "form", resp, body, http.StatusOK)
+	if !strings.Contains(body, `action="https://openapi.alipay.com/gateway.do"`) || !strings.Contains(body, `name="sign" value="abc"`) {
+		t.Error("form page lacks the gateway form")
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://openapi.alipay.com;") {
+		t.Errorf("form page CSP %q does not allow the gateway", csp)
+	}
+	resp, body = pay("qr")
+	mustStatus(t, "qr", resp, body, http.StatusOK)
+	if !strings.Contains(body, `src="data:image/png;base64,`) || strings.Contains(body, "weixin://") {
+		t.Error("qr page lacks the code image (or shows the raw link)")
+	}
+	resp, body = pay("jsapi")
+	mustStatus(t, "jsapi", resp, body, http.StatusOK)
+	if !strings.Contains(body, `data-params="{&#34;appId&#34;:&#34;wx1&#34;,&#34;package&#34;:&#34;prepay_id=1&#34;}"`) {
+		t.Error("jsapi page lacks the parameters")
+	}
+	if got := f.status(t, o.ID); got != store.StatusPendingPayment {
+		t.Fatalf("order %s after starting payments", got)
 	}
 }
