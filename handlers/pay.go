@@ -396,10 +396,19 @@ func (h *Handler) handleNotify(ctx context.Context, p plugins.PaymentProvider, r
 		}
 		return nil
 	case plugins.NotifyRefund:
-		// TODO(next issue): apply refund notifications (after-sales refunds
-		// through WeChat Pay and Alipay finish asynchronously).
-		h.log.Info("refund callback", "provider", p.ID(), "out_refund_no", n.Refund.OutRefundNo, "status", n.Refund.Status)
-		return nil
+		// A refund the provider finished later (WeChat Pay's refunds do):
+		// the after-sale's refund is applied or marked failed. Late-payment
+		// refunds (numbers "L" + out_trade_no) were recorded when accepted.
+		r := n.Refund
+		if strings.HasPrefix(r.OutRefundNo, lateRefundPrefix) {
+			return nil
+		}
+		err := h.db.FinishRefund(ctx, r.OutRefundNo, r.ProviderRefundID, r.Status == plugins.RefundSucceeded)
+		if errors.Is(err, store.ErrNotFound) {
+			h.log.Warn("refund callback for no refund", "provider", p.ID(), "out_refund_no", r.OutRefundNo)
+			return fmt.Errorf("refund %s: %w", r.OutRefundNo, plugins.ErrBadNotify)
+		}
+		return err
 	default:
 		return fmt.Errorf("notify kind %q: %w", n.Kind, plugins.ErrBadNotify)
 	}
@@ -427,7 +436,7 @@ func (h *Handler) paymentUnused(ctx context.Context, pay *store.Payment) (bool, 
 // same refund at the gateway.
 func (h *Handler) refundLate(ctx context.Context, p plugins.PaymentProvider, pay *store.Payment) error {
 	res, err := p.Refund(ctx, plugins.RefundRequest{
-		Payment: pay, OutRefundNo: "L" + pay.OutTradeNo, Amount: pay.Amount - pay.Refunded, Reason: "late payment",
+		Payment: pay, OutRefundNo: lateRefundPrefix + pay.OutTradeNo, Amount: pay.Amount - pay.Refunded, Reason: "late payment",
 	})
 	if err != nil {
 		h.log.Error("late payment refund failed", "provider", p.ID(), "out_trade_no", pay.OutTradeNo, "err", err)
@@ -442,6 +451,34 @@ func (h *Handler) refundLate(ctx context.Context, p plugins.PaymentProvider, pay
 	}
 	h.log.Info("late payment refunded", "provider", p.ID(), "out_trade_no", pay.OutTradeNo, "amount", pay.Amount)
 	return nil
+}
+
+// lateRefundPrefix starts the refund number of a late payment's refund.
+const lateRefundPrefix = "L"
+
+// refundThrough is a store.RefundFunc that sends money back through the
+// payment's provider (after-sales refunds); nil when no provider of that id
+// is registered. A refund the provider finishes later is
+// store.ErrRefundPending, completed by its refund callback.
+func (h *Handler) refundThrough(ctx context.Context, provider string) store.RefundFunc {
+	h.startPayments(ctx)
+	p, ok := h.plugins.PaymentProviderForNotify(provider)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, pay *store.Payment, amount store.Fen, outRefundNo string) (string, error) {
+		res, err := p.Refund(ctx, plugins.RefundRequest{Payment: pay, OutRefundNo: outRefundNo, Amount: amount, Reason: "aftersale"})
+		if err != nil {
+			return "", err
+		}
+		switch res.Status {
+		case plugins.RefundPending:
+			return res.ProviderRefundID, store.ErrRefundPending
+		case plugins.RefundFailed:
+			return res.ProviderRefundID, fmt.Errorf("%s refused refund %s", p.ID(), outRefundNo)
+		}
+		return res.ProviderRefundID, nil
+	}
 }
 
 // sandboxPayment is the customer's pending sandbox attempt of the route,

@@ -833,3 +833,47 @@ func TestPayActions(t *testing.T) {
 		t.Fatalf("order %s after starting payments", got)
 	}
 }
+
+// TestRefundThroughProvider: after-sales refunds go through the payment's
+// provider; refund callbacks for refunds the shop never made are refused,
+// those of late-payment refunds acknowledged.
+func TestRefundThroughProvider(t *testing.T) {
+	f := newPayFixture(t, AppConfig{})
+	ctx := t.Context()
+	o := f.order(t, 1)
+	out := f.startSandbox(t, o.No)
+	f.buyer.postForm(t, "/pay/sandbox/"+out, nil)
+	pay, err := f.a.DB.PaymentByOutTradeNo(ctx, out)
+	if err != nil || pay.Status != store.PaymentPaid {
+		t.Fatalf("payment %+v, %v", pay, err)
+	}
+	if f.a.Handler.refundThrough(ctx, "nosuch") != nil {
+		t.Error("a refund function for an unknown provider")
+	}
+	refund := f.a.Handler.refundThrough(ctx, sandbox.ID)
+	if id, err := refund(ctx, pay, 10_00, "R1"); err != nil || id != "SBRR1" {
+		t.Fatalf("sandbox refund: %q, %v", id, err)
+	}
+	if _, err := refund(ctx, pay, pay.Amount+1, "R2"); err == nil {
+		t.Error("refunded more than was paid")
+	}
+
+	sp := f.sandboxProvider(t)
+	notice := func(outRefundNo string) (http.Header, []byte) {
+		body := []byte(`{"id":"1","event_type":"REFUND.SUCCESS","out_trade_no":"` + out + `","transaction_id":"SB` + out +
+			`","out_refund_no":"` + outRefundNo + `","refund_id":"SBR1","amount":{"total":1000,"currency":"CNY"}}`)
+		h, err := sp.Sign(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, body
+	}
+	h, b := notice("99999999")
+	if code := f.notify(t, h, b); code != http.StatusBadRequest {
+		t.Errorf("refund callback for no refund: %d, want 400", code)
+	}
+	h, b = notice("L" + out)
+	if code := f.notify(t, h, b); code != http.StatusOK {
+		t.Errorf("refund callback of a late-payment refund: %d, want 200", code)
+	}
+}
