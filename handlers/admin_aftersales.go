@@ -3,12 +3,14 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/views"
 	"github.com/xiaodian/xiaodian/views/admin"
@@ -120,7 +122,7 @@ func (h *Handler) renderAdminAftersale(c *gin.Context, status int, id int64, rej
 		}
 	}
 	d.CanRefund = a.Status == store.AftersaleApproved && !d.RefundPending &&
-		(o.PayProvider == "" || o.PayProvider == store.ProviderBalance || h.refundVia(o.PayProvider) != nil)
+		(o.PayProvider == "" || o.PayProvider == store.ProviderBalance || h.refundVia(c, o.PayProvider) != nil)
 	h.render(c, status, admin.AftersaleDetailPage(d))
 	return nil
 }
@@ -229,7 +231,7 @@ func (h *Handler) adminAftersaleRefund(c *gin.Context) error {
 		}
 		var refund store.RefundFunc
 		if o.PayProvider != "" && o.PayProvider != store.ProviderBalance {
-			if refund = h.refundVia(o.PayProvider); refund == nil {
+			if refund = h.refundVia(c, o.PayProvider); refund == nil {
 				return store.Invalid("refund", "aftersale.no_refund_provider", "provider", o.PayProvider)
 			}
 		}
@@ -237,24 +239,35 @@ func (h *Handler) adminAftersaleRefund(c *gin.Context) error {
 	}, "aftersale.refunded_flash")
 }
 
-// refundVia is how money goes back through an external payment provider;
-// nil when the provider cannot refund. Balance payments need none: the
-// store refunds them to the wallet itself.
-//
-// TODO(lead): once plugins.PaymentProvider (wallet branch) is merged, look
-// the provider up in the registry and call its Refund; until then the
-// sandbox refunds at once with a generated id.
-func (h *Handler) refundVia(provider string) store.RefundFunc {
-	switch provider {
-	case "sandbox":
-		return func(_ context.Context, p *store.Payment, amount store.Fen, outRefundNo string) (string, error) {
-			if p == nil || amount <= 0 || amount > p.Amount-p.Refunded {
-				return "", errors.New("sandbox: refund amount out of range")
-			}
-			return "SBR" + outRefundNo, nil
-		}
+// refundVia is how money goes back through the order's payment provider:
+// the provider plugin's Refund (found even when the owner switched the
+// plugin off, since its payments must still be refundable), told where to
+// send a refund notification. nil when the provider is unknown. Balance
+// payments need none: the store refunds them to the wallet itself.
+func (h *Handler) refundVia(c *gin.Context, provider string) store.RefundFunc {
+	if provider == "" || provider == store.ProviderBalance {
+		return nil
 	}
-	return nil
+	h.startPayments(c.Request.Context())
+	p, ok := h.plugins.PaymentProviderForNotify(provider)
+	if !ok {
+		return nil
+	}
+	notify := h.absURL(c, payNotifyPath+p.ID())
+	return func(ctx context.Context, pay *store.Payment, amount store.Fen, outRefundNo string) (string, error) {
+		res, err := p.Refund(ctx, plugins.RefundRequest{Payment: pay, OutRefundNo: outRefundNo, Amount: amount,
+			Reason: "aftersale", NotifyURL: notify})
+		if err != nil {
+			return "", err
+		}
+		switch res.Status {
+		case plugins.RefundSucceeded:
+			return res.ProviderRefundID, nil
+		case plugins.RefundPending:
+			return res.ProviderRefundID, store.ErrRefundPending
+		}
+		return res.ProviderRefundID, fmt.Errorf("%s: refund %s", p.ID(), res.Status)
+	}
 }
 
 // adminReturnAddress shows the shop's return address form.

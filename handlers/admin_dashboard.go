@@ -44,6 +44,20 @@ func (h *Handler) adminDashboard(c *gin.Context) error {
 		return err
 	}
 	d.Banners = len(banners)
+	// To-do counts: orders to ship or hand over, after-sales to handle.
+	if d.ToShip, d.ToPickup, err = h.db.OrdersToShipCount(ctx); err != nil {
+		return err
+	}
+	counts, err := h.db.OrderStatusCounts(ctx)
+	if err != nil {
+		return err
+	}
+	d.Unpaid = counts[store.StatusPendingPayment]
+	as, err := h.db.AftersaleStatusCounts(ctx)
+	if err != nil {
+		return err
+	}
+	d.Aftersales = as[store.AftersaleRequested] + as[store.AftersaleReturned] + as[store.AftersaleApproved]
 	h.render(c, http.StatusOK, admin.DashboardPage(d))
 	return nil
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,5 +42,23 @@ func TestTradeSettings(t *testing.T) {
 	}
 	if got := a.DB.TradeSettings(ctx); got != (store.TradeSettings{PayMinutes: 15, ReceiveDays: 10, AftersaleDays: 0}) {
 		t.Fatalf("saved settings = %+v", got)
+	}
+}
+
+// TestDashboardToDo: the dashboard counts the orders and after-sales
+// waiting for the shop.
+func TestDashboardToDo(t *testing.T) {
+	f := newOrderFx(t)
+	f.pay(t, f.place(t, f.alice, store.CheckoutItem{SKUID: f.red, Qty: 1}))
+	f.pay(t, f.place(t, f.bo, store.CheckoutItem{SKUID: f.blue, Qty: 1}))
+	f.place(t, f.alice, store.CheckoutItem{SKUID: f.blue, Qty: 1})
+	f.pay(t, f.placePickup(t, store.CheckoutItem{SKUID: f.red, Qty: 1}))
+	_, body := f.a.get(t, "/admin")
+	for testid, want := range map[string]string{"stat-to-ship": "2", "stat-to-pickup": "1", "stat-unpaid": "1", "stat-aftersales": "0"} {
+		re := regexp.MustCompile(`data-testid="` + testid + `"[^>]*>\s*<div class="stat-label">[^<]*</div>\s*<div class="stat-value">(\d+)</div>`)
+		m := re.FindStringSubmatch(body)
+		if m == nil || m[1] != want {
+			t.Errorf("%s = %v, want %s", testid, m, want)
+		}
 	}
 }

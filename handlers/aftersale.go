@@ -102,7 +102,11 @@ func (h *Handler) aftersaleCreate(c *gin.Context) error {
 		}
 		f.errs.Add("photos", "aftersale.photo_too_large", "max", humanBytes(aftersalePhotoMaxBytes))
 	}
+	// The line is in the action's query too, for a body too large to read.
 	lineID, _ := strconv.ParseInt(c.PostForm("line"), 10, 64)
+	if lineID == 0 {
+		lineID, _ = strconv.ParseInt(c.Query("line"), 10, 64)
+	}
 	o, line, err := h.ownOrderLine(c, lineID)
 	if err != nil || o == nil {
 		return err
@@ -235,7 +239,7 @@ func (h *Handler) renderAftersaleForm(c *gin.Context, status int, o *store.Order
 		return err
 	}
 	vm := themes.AftersaleFormPage{
-		Page: shell, BackURL: orderURL(o.ID), Action: aftersaleFormURL(o.ID), LineID: line.ID,
+		Page: shell, BackURL: orderURL(o.ID), Action: aftersaleFormURL(o.ID) + "?line=" + strconv.FormatInt(line.ID, 10), LineID: line.ID,
 		Line:  aftersaleLineView(line.Title, line.Label, line.Image, line.UnitPrice, line.Qty),
 		Kinds: kindStrings(lim.Kinds), Kind: string(f.in.Kind), MaxQty: lim.MaxQty,
 		Reasons: store.AftersaleReasons, Reason: f.in.Reason, Description: f.in.Description,

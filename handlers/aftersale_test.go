@@ -408,3 +408,34 @@ func FuzzParseAftersaleForm(f *testing.F) {
 		}
 	})
 }
+
+func TestAdminRefundWithoutProvider(t *testing.T) {
+	f := newAftersaleFixture(t)
+	ctx := t.Context()
+	o, err := f.a.DB.PlaceOrder(ctx, store.CheckoutInput{CustomerID: f.buyerID, Items: []store.CheckoutItem{{SKUID: f.dressRedS, Qty: 1}},
+		Delivery: store.DeliveryExpress, AddressID: f.address, Token: "n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.a.DB.StartPayment(ctx, f.buyerID, o.ID, "gone", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.a.DB.ApplyPayment(ctx, store.PaymentNotice{Provider: "gone", OutTradeNo: p.OutTradeNo,
+		ProviderTxnID: "G" + p.OutTradeNo, Amount: p.Amount}); err != nil {
+		t.Fatal(err)
+	}
+	id := f.request(t, o, o.Lines[0].ID, url.Values{"kind": {"refund_only"}, "qty": {"1"}, "reason": {"other"}})
+	f.a.postForm(t, adminAftersaleURL(id)+"/approve", nil)
+	if _, body := f.a.get(t, adminAftersaleURL(id)); strings.Contains(body, `data-testid="refund"`) || !strings.Contains(body, "gone 暂不支持自动退款") {
+		t.Fatal("refund offered for an unknown provider")
+	}
+	resp, _ := f.a.postForm(t, adminAftersaleURL(id)+"/refund", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refund: %d", resp.StatusCode)
+	}
+	a, _ := f.a.DB.AftersaleByID(ctx, id)
+	if a.Status != store.AftersaleApproved || len(a.Refunds) != 0 {
+		t.Fatalf("after refusing: %s %+v", a.Status, a.Refunds)
+	}
+}

@@ -216,7 +216,7 @@ func (h *Handler) cartItems(c *gin.Context, customerID int64) ([]store.CheckoutI
 // resolve fills the lines of a checkout from the cart and picks the default
 // address or the first pickup store when none was chosen. It returns the
 // active pickup stores; pickup falls back to express without any.
-func (h *Handler) resolveCheckout(c *gin.Context, cu *store.Customer, f *checkoutForm) ([]store.PickupPlace, error) {
+func (h *Handler) resolveCheckout(c *gin.Context, cu *store.Customer, f *checkoutForm) ([]*store.PickupStore, error) {
 	ctx := c.Request.Context()
 	if f.fromCart && len(f.items) == 0 {
 		items, err := h.cartItems(c, cu.ID)
@@ -225,7 +225,7 @@ func (h *Handler) resolveCheckout(c *gin.Context, cu *store.Customer, f *checkou
 		}
 		f.items = items
 	}
-	stores, err := h.db.CheckoutPickupStores(ctx)
+	stores, err := h.db.PickupStores(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (h *Handler) checkoutSubmit(c *gin.Context) error {
 	if !errors.As(err, &ve) && !errors.As(err, &ves) {
 		return err
 	}
-	stores, rerr := h.db.CheckoutPickupStores(c.Request.Context())
+	stores, rerr := h.db.PickupStores(c.Request.Context(), true)
 	if rerr != nil {
 		return rerr
 	}
@@ -350,7 +350,7 @@ func validationMessages(c *gin.Context, err error) []string {
 
 // renderCheckout quotes the checkout and draws it with the reasons it cannot
 // be submitted (placeErr's first, then the quote's).
-func (h *Handler) renderCheckout(c *gin.Context, status int, f checkoutForm, stores []store.PickupPlace, note, token string, placeErr error) error {
+func (h *Handler) renderCheckout(c *gin.Context, status int, f checkoutForm, stores []*store.PickupStore, note, token string, placeErr error) error {
 	ctx := c.Request.Context()
 	cu := currentCustomer(c)
 	page, err := h.accountShell(c, "checkout.page.title", "")
@@ -496,12 +496,12 @@ func (h *Handler) checkoutChooser(c *gin.Context) error {
 	}
 	vm := themes.CheckoutChooserPage{Page: page, Kind: string(f.delivery), BackURL: f.url()}
 	if f.delivery == store.DeliveryPickup {
-		stores, err := h.db.CheckoutPickupStores(ctx)
+		stores, err := h.db.PickupStores(ctx, true)
 		if err != nil {
 			return err
 		}
 		for i, s := range stores {
-			vm.Items = append(vm.Items, themes.ChooserItem{Title: s.Name, Sub: s.Address, Extra: s.Hours,
+			vm.Items = append(vm.Items, themes.ChooserItem{Title: s.Name, Sub: s.Full(), Extra: s.Hours,
 				URL: f.url("pickup_store_id", strconv.FormatInt(s.ID, 10)), Selected: s.ID == f.pickup || (f.pickup == 0 && i == 0)})
 		}
 	} else {

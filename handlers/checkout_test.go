@@ -276,16 +276,8 @@ func TestCheckoutPickup(t *testing.T) {
 	if _, body := b.checkout(t, path); strings.Contains(body, `data-testid="delivery-switch"`) {
 		t.Fatal("the delivery switch is shown without pickup stores")
 	}
-	var storeID int64
-	err := a.DB.Write(t.Context(), func(tx *sql.Tx) error {
-		res, err := tx.Exec(`INSERT INTO pickup_stores (name, phone, province, city, district, detail, hours, created_at, updated_at)
-			VALUES ('科技园店', '0755-88886666', '广东省', '深圳市', '南山区', '科苑路 8 号', '09:00-21:00', 0, 0)`)
-		if err != nil {
-			return err
-		}
-		storeID, err = res.LastInsertId()
-		return err
-	})
+	storeID, err := a.DB.CreatePickupStore(t.Context(), store.PickupStoreInput{Name: "科技园店", Phone: "0755-88886666",
+		ProvinceCode: "44", CityCode: "4403", DistrictCode: "440305", Detail: "科苑路 8 号", Hours: "09:00-21:00", Active: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,7 +130,9 @@ func (h *Handler) ordersPage(c *gin.Context) error {
 	}
 	var list themes.OrderList
 	for i := range orders {
-		list.Cards = append(list.Cards, orderCard(&orders[i]))
+		card := orderCard(&orders[i])
+		card.Back = ordersTabURL(tab)
+		list.Cards = append(list.Cards, card)
 	}
 	if page*ordersPerPage < total {
 		q := url.Values{"page": {strconv.Itoa(page + 1)}}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -58,12 +57,8 @@ func TestEndToEndCheckout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := a.DB.Write(t.Context(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO pickup_stores (name, phone, province, city, district, detail, hours, created_at, updated_at)
-			VALUES ('科技园旗舰店', '0755-88886666', '广东省', '深圳市', '南山区', '科苑路 8 号 1 楼', '09:00-21:00', 0, 0)`)
-		return err
-	})
-	if err != nil {
+	if _, err := a.DB.CreatePickupStore(t.Context(), store.PickupStoreInput{Name: "科技园旗舰店", Phone: "0755-88886666",
+		ProvinceCode: "44", CityCode: "4403", DistrictCode: "440305", Detail: "科苑路 8 号 1 楼", Hours: "09:00-21:00", Active: true}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -211,7 +210,8 @@ func TestOrderTabs(t *testing.T) {
 		}
 	}
 	_, body := b.get(t, "/orders?tab=unpaid")
-	for _, want := range []string{`href="/pay/` + unpaid.No + `"`, `data-testid="action-cancel"`, `href="/aftersales"`, "共 1 件"} {
+	for _, want := range []string{`href="/pay/` + unpaid.No + `"`, `data-testid="action-cancel"`, `href="/aftersales"`, "共 1 件",
+		`name="back" value="/orders?tab=unpaid"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("unpaid tab lacks %q", want)
 		}
@@ -268,11 +268,8 @@ func TestOrderPickupQR(t *testing.T) {
 	a := newTestApp(t)
 	fx := seedShop(t, a)
 	b := newBuyer(t, a, fx, custPhone, true)
-	err := a.DB.Write(t.Context(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO pickup_stores (name, detail, created_at, updated_at) VALUES ('科技园店', '科苑路 8 号', 0, 0)`)
-		return err
-	})
-	if err != nil {
+	if _, err := a.DB.CreatePickupStore(t.Context(), store.PickupStoreInput{Name: "科技园店", ProvinceCode: "44", CityCode: "4403",
+		DistrictCode: "440305", Detail: "科苑路 8 号", Active: true}); err != nil {
 		t.Fatal(err)
 	}
 	o := b.buyNow(t, skuOf(t, a, fx.kidsMilk, ""), 1, "&delivery=pickup")

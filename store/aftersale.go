@@ -854,10 +854,20 @@ func (db *DB) applyRefundTx(ctx context.Context, tx *sql.Tx, h aftersaleHead, ac
 		return fmt.Errorf("refund: %w", err)
 	}
 	orderNote := fmt.Sprintf("%s %s", no, h.amount.Yuan())
-	if (left == 0 || refunded >= paid) && CanTransition(oh.status, StatusClosed) {
-		return db.setOrderStatusTx(ctx, tx, oh, StatusClosed, actor, "refund", orderNote, now)
+	// Plugins (commission, points) see every refund with its line and amount.
+	if err := db.fireOrderEvent(ctx, tx, OrderEvent{OrderID: h.orderID, CustomerID: oh.customerID, Action: "refund",
+		From: oh.status, To: oh.status, Actor: actor, LineID: h.lineID, Qty: h.qty, Refunded: h.amount}); err != nil {
+		return err
 	}
-	return orderLogTx(ctx, tx, h.orderID, actor, "refund", oh.status, oh.status, orderNote, now)
+	if (left == 0 || refunded >= paid) && CanTransition(oh.status, StatusClosed) {
+		return db.setOrderStatusTx(ctx, tx, oh, StatusClosed, actor, "close", orderNote, now)
+	}
+	if err := orderLogTx(ctx, tx, h.orderID, actor, "refund", oh.status, oh.status, orderNote, now); err != nil {
+		return err
+	}
+	// The refund may have taken the last pieces left to ship.
+	_, err = db.ShippedIfDoneTx(ctx, tx, h.orderID, actor, orderNote, now)
+	return err
 }
 
 const aftersaleColumns = `a.id, a.no, a.order_id, o.no, a.line_id, a.customer_id, a.kind, a.status, a.qty,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -192,7 +193,7 @@ func TestAftersaleAmountsAreFairAndAddUp(t *testing.T) {
 	if got.Lines[0].Refunded != 10000 || got.Refunded != 10000 || got.Status != StatusClosed || got.OpenAftersales != 0 {
 		t.Fatalf("after the last piece: line %+v order %d %s", got.Lines[0], got.Refunded, got.Status)
 	}
-	if got.Logs[len(got.Logs)-1].Action != "refund" || got.Logs[len(got.Logs)-1].To != StatusClosed {
+	if got.Logs[len(got.Logs)-1].Action != "close" || got.Logs[len(got.Logs)-1].To != StatusClosed {
 		t.Fatalf("order log = %+v", got.Logs[len(got.Logs)-1])
 	}
 	p, _ := f.db.PaymentByID(ctx, got.PaymentID)
@@ -635,4 +636,58 @@ func FuzzAftersaleMaxAddsUp(f *testing.F) {
 			t.Fatalf("refunded %d (+%d shipping) of %d", sum, ship, paid)
 		}
 	})
+}
+
+// TestRefundFiresOrderEvent: every refund reaches the order hook with its
+// line, pieces and amount, inside the refund's transaction.
+func TestRefundFiresOrderEvent(t *testing.T) {
+	f := newOrderFixture(t)
+	ctx := t.Context()
+	var events []OrderEvent
+	f.db.SetOrderHook(func(ctx context.Context, tx *sql.Tx, e OrderEvent) error {
+		if e.Action == "refund" || e.Action == "close" {
+			events = append(events, e)
+		}
+		return nil
+	})
+	credit(t, f.db, f.alice, 100000)
+	o := f.place(t, "t", CheckoutItem{f.skus["红 / L"], 2})
+	if err := f.db.PayWithBalance(ctx, f.alice, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.db.RequestAftersale(ctx, f.alice, AftersaleInput{OrderID: o.ID, LineID: o.Lines[0].ID,
+		Kind: AftersaleRefundOnly, Qty: 1, Reason: "not_wanted"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.ApproveAftersale(ctx, id, StaffActor("boss")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.RefundAftersale(ctx, id, StaffActor("boss"), true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].LineID != o.Lines[0].ID || events[0].Qty != 1 || events[0].Refunded != 6000 {
+		t.Fatalf("events = %+v", events)
+	}
+	// A hook that fails rolls the refund back.
+	id2, err := f.db.RequestAftersale(ctx, f.alice, AftersaleInput{OrderID: o.ID, LineID: o.Lines[0].ID,
+		Kind: AftersaleRefundOnly, Qty: 1, Reason: "not_wanted"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.db.ApproveAftersale(ctx, id2, StaffActor("boss"))
+	f.db.SetOrderHook(func(ctx context.Context, tx *sql.Tx, e OrderEvent) error {
+		if e.Action == "refund" {
+			return errors.New("commission plugin says no")
+		}
+		return nil
+	})
+	if err := f.db.RefundAftersale(ctx, id2, StaffActor("boss"), false, nil); err == nil {
+		t.Fatal("refund went through a failing hook")
+	}
+	got, _ := f.db.OrderByID(ctx, o.ID)
+	if got.Refunded != 6000 || got.Status != StatusToShip {
+		t.Fatalf("after a refused refund: refunded %d, status %s", got.Refunded, got.Status)
+	}
+	checkLedger(t, f.db)
 }

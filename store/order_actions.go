@@ -31,6 +31,11 @@ type OrderEvent struct {
 	Action     string // create, pay, cancel, timeout, reprice, ship, receive, pickup, refund, close
 	From, To   OrderStatus
 	Actor      Actor
+	// For a refund: the order line, the pieces and the amount refunded
+	// (commission and points are reduced in proportion).
+	LineID   int64
+	Qty      int
+	Refunded Fen
 }
 
 // OrderHook runs inside the transaction of every order change: an error
@@ -481,6 +486,20 @@ func (db *DB) shipTx(ctx context.Context, tx *sql.Tx, orderID int64, actor Actor
 	if len(want) == 0 {
 		return Invalid("lines", "order.ship_nothing")
 	}
+	// A line whose after-sale is being handled waits until it is settled:
+	// shipping it would change what the after-sale may refund.
+	ids := make([]int64, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	var open int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM aftersales WHERE line_id IN (`+placeholders(len(ids))+`)
+		AND status IN ('requested', 'approved', 'awaiting_return', 'returned')`, int64Args(ids)...).Scan(&open); err != nil {
+		return fmt.Errorf("ship: %w", err)
+	}
+	if open > 0 {
+		return Invalid("lines", "order.ship_aftersale_open")
+	}
 	now := db.now().Unix()
 	res, err := tx.ExecContext(ctx, `INSERT INTO packages (order_id, carrier, tracking_no, created_at, created_by)
 		VALUES (?, ?, ?, ?, ?)`, o.ID, in.Carrier, in.TrackingNo, now, string(actor))
@@ -514,18 +533,43 @@ func (db *DB) shipTx(ctx context.Context, tx *sql.Tx, orderID int64, actor Actor
 	if left > 0 {
 		return orderLogTx(ctx, tx, o.ID, actor, "ship_part", o.Status, o.Status, note, now)
 	}
-	days := db.intSetting(ctx, tx, SettingReceiveDays, DefaultReceiveDays)
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET auto_receive_at = ? WHERE id = ?`,
-		now+int64(days)*86400, o.ID); err != nil {
-		return fmt.Errorf("ship: %w", err)
-	}
 	h := orderHead{id: o.ID, customerID: o.CustomerID, status: o.Status, delivery: o.Delivery}
-	if err := db.setOrderStatusTx(ctx, tx, h, StatusShipped, actor, "ship", note, now); err != nil {
+	if err := db.markShippedTx(ctx, tx, h, actor, "ship", note, now); err != nil {
 		return err
 	}
 	_, err = db.sendMessageTx(ctx, tx, o.CustomerID, MessageInput{Kind: MessageOrder,
 		Title: "订单已发货", Body: fmt.Sprintf("订单 %s 已发货：%s", o.No, note), Link: fmt.Sprintf("/orders/%d", o.ID)})
 	return err
+}
+
+// markShippedTx moves an order whose every piece is shipped or refunded to
+// shipped (待收货) and starts the automatic receipt clock.
+func (db *DB) markShippedTx(ctx context.Context, tx *sql.Tx, h orderHead, actor Actor, action, note string, now int64) error {
+	days := db.intSetting(ctx, tx, SettingReceiveDays, DefaultReceiveDays)
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET auto_receive_at = ? WHERE id = ?`,
+		now+int64(days)*86400, h.id); err != nil {
+		return fmt.Errorf("ship: %w", err)
+	}
+	return db.setOrderStatusTx(ctx, tx, h, StatusShipped, actor, action, note, now)
+}
+
+// ShippedIfDoneTx moves an order waiting to ship to shipped when a refund
+// took its last unshipped pieces and the rest has shipped; it reports
+// whether it did.
+func (db *DB) ShippedIfDoneTx(ctx context.Context, tx *sql.Tx, orderID int64, actor Actor, note string, now int64) (bool, error) {
+	h, err := orderHeadTx(ctx, tx, orderID, 0)
+	if err != nil || h.status != StatusToShip {
+		return false, err
+	}
+	var left, shipped int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(MAX(0, qty - shipped_qty - refunded_qty)), 0),
+		COALESCE(SUM(shipped_qty), 0) FROM order_lines WHERE order_id = ?`, orderID).Scan(&left, &shipped); err != nil {
+		return false, fmt.Errorf("shipped if done: %w", err)
+	}
+	if left > 0 || shipped == 0 {
+		return false, nil
+	}
+	return true, db.markShippedTx(ctx, tx, h, actor, "ship_rest_refunded", note, now)
 }
 
 // ConfirmReceipt is the buyer confirming a shipped order arrived.

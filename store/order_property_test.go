@@ -551,6 +551,16 @@ func (w *propWorld) ship() {
 		}
 		return
 	}
+	var open int
+	w.noErr("open after-sales", w.db.r.QueryRow(`SELECT COUNT(*) FROM aftersales WHERE order_id = ?
+		AND status IN ('requested', 'approved', 'awaiting_return', 'returned')`, o.id).Scan(&open))
+	if open > 0 {
+		// Lines with an open after-sale wait; the rest may ship.
+		if err != nil && fieldsOf(err)["lines"] != "order.ship_aftersale_open" {
+			w.fail("ship with an open after-sale: %v", err)
+		}
+		return
+	}
 	w.noErr("ship", err)
 	if len(in.Lines) > 0 {
 		sent := 0
@@ -680,11 +690,13 @@ var orderRules = []struct{ name, query string }{
 		OR (closed_at IS NULL AND status = 'closed')`},
 	{"shipped orders shipped every unrefunded piece", `SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id
 		WHERE (o.status = 'shipped' OR (o.status = 'completed' AND o.delivery = 'express'))
-		AND l.shipped_qty != l.qty - l.refunded_qty`},
+		AND l.shipped_qty + l.refunded_qty < l.qty`},
+	{"an order waiting to ship has something to ship", `SELECT COUNT(*) FROM orders o WHERE o.status = 'to_ship'
+		AND (SELECT SUM(MAX(0, qty - shipped_qty - refunded_qty)) FROM order_lines l WHERE l.order_id = o.id) = 0`},
 	{"only paid express orders ship", `SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id
 		WHERE l.shipped_qty > 0 AND (o.delivery != 'express' OR o.status NOT IN ` + paidStatuses + `)`},
 	{"line quantities add up", `SELECT COUNT(*) FROM order_lines WHERE shipped_qty < 0 OR refunded_qty < 0 OR restocked_qty < 0
-		OR shipped_qty + refunded_qty > qty OR restocked_qty > refunded_qty OR refunded_fen > paid_fen`},
+		OR shipped_qty > qty OR refunded_qty > qty OR restocked_qty > refunded_qty OR refunded_fen > paid_fen`},
 	{"packages hold the shipped pieces", `SELECT COUNT(*) FROM order_lines l WHERE l.shipped_qty !=
 		COALESCE((SELECT SUM(pl.qty) FROM package_lines pl WHERE pl.line_id = l.id), 0)`},
 	{"pickup orders have a code once paid", `SELECT COUNT(*) FROM orders WHERE (pickup_code IS NOT NULL) !=
@@ -700,7 +712,20 @@ var orderRules = []struct{ name, query string }{
 		OR pieces != (SELECT SUM(qty) FROM order_lines l WHERE l.order_id = o.id)
 		OR discount_fen != (SELECT SUM(discount_fen) FROM order_lines l WHERE l.order_id = o.id)`},
 	{"refunds within what was paid", `SELECT COUNT(*) FROM orders o WHERE refunded_fen < 0 OR refunded_fen > paid_fen
-		OR refunded_fen != (SELECT SUM(refunded_fen) FROM order_lines l WHERE l.order_id = o.id)`},
+		OR refunded_fen != (SELECT SUM(refunded_fen) FROM order_lines l WHERE l.order_id = o.id)
+			+ (SELECT COALESCE(SUM(shipping_fen), 0) FROM aftersales a WHERE a.order_id = o.id AND a.status = 'refunded')`},
+	{"shipping is refunded only if nothing shipped", `SELECT COUNT(*) FROM aftersales a WHERE a.status = 'refunded'
+		AND a.shipping_fen > 0 AND (SELECT SUM(shipped_qty) FROM order_lines l WHERE l.order_id = a.order_id) > 0`},
+	{"refunds are the refunded after-sales", `SELECT COUNT(*) FROM orders o WHERE refunded_fen !=
+		COALESCE((SELECT SUM(a.amount_fen) FROM aftersales a WHERE a.order_id = o.id AND a.status = 'refunded'), 0)`},
+	{"the paying attempt is refunded as the order", `SELECT COUNT(*) FROM orders o JOIN payments p ON p.id = o.payment_id
+		WHERE p.refunded_fen != o.refunded_fen`},
+	{"open after-sales pause receipt", `SELECT COUNT(*) FROM orders o WHERE open_aftersales != (SELECT COUNT(*)
+		FROM aftersales a WHERE a.order_id = o.id AND a.status IN ('requested', 'approved', 'awaiting_return', 'returned'))`},
+	{"refunded pieces are the refunded after-sales' pieces", `SELECT COUNT(*) FROM order_lines l WHERE refunded_qty !=
+		COALESCE((SELECT SUM(a.qty) FROM aftersales a WHERE a.line_id = l.id AND a.status = 'refunded'), 0)
+		OR restocked_qty != COALESCE((SELECT SUM(a.qty) FROM aftersales a WHERE a.line_id = l.id AND a.status = 'refunded'
+			AND a.restock = 1), 0)`},
 	{"the last status log is the status", `SELECT COUNT(*) FROM orders o WHERE o.status != COALESCE((SELECT to_status
 		FROM order_logs g WHERE g.order_id = o.id AND g.to_status != '' ORDER BY g.id DESC LIMIT 1), '')`},
 	{"products sum their SKUs", `SELECT COUNT(*) FROM products p WHERE

@@ -369,7 +369,10 @@ func (db *DB) RecordLateRefund(ctx context.Context, paymentID int64, providerRef
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		var amount Fen
 		var orderID sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT amount_fen, order_id FROM payments WHERE id = ? AND status = 'paid'`, paymentID).
+		// Only money nothing took: not the payment of its order or recharge.
+		if err := tx.QueryRowContext(ctx, `SELECT amount_fen, order_id FROM payments p WHERE id = ? AND status = 'paid'
+			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.payment_id = p.id)
+			AND NOT EXISTS (SELECT 1 FROM recharges r WHERE r.payment_id = p.id)`, paymentID).
 			Scan(&amount, &orderID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrConflict

@@ -56,6 +56,7 @@ type OrderCard struct {
 	Pieces  int
 	Payable store.Fen
 	Actions []OrderAction
+	Back    string // where a posted action returns: the list in its tab
 }
 
 // OrderTabLink is one tab of the order list.

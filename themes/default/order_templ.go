@@ -590,7 +590,7 @@ func orderCard(o themes.OrderCard) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			for _, a := range o.Actions {
-				templ_7745c5c3_Err = orderAction(a, "/orders").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = orderAction(a, o.Back).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

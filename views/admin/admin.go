@@ -30,6 +30,12 @@ type Dashboard struct {
 	Categories int
 	Brands     int
 	Banners    int
+
+	// To-do counts.
+	ToShip     int // paid express orders waiting to ship
+	ToPickup   int // paid pickup orders waiting to be picked up
+	Aftersales int // after-sales waiting for the shop
+	Unpaid     int // orders waiting for the buyer's payment
 }
 
 // ProductQuery is the product list's filter as the query string carries it,
