@@ -3,14 +3,19 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
@@ -51,10 +56,6 @@ func payURL(no string) string { return payPath + url.PathEscape(no) }
 // payResultURL is the result page of an order or (numbers starting with R)
 // a recharge.
 func payResultURL(no string) string { return payResultPath + url.PathEscape(no) }
-
-// orderPageURL is the customer's page of an order.
-// TODO(lead): the order pages' path, if not /me/orders/<no>.
-func orderPageURL(no string) string { return "/me/orders/" + url.PathEscape(no) }
 
 // isRechargeNo tells a recharge number (R2026...) from an order number.
 func isRechargeNo(no string) bool { return strings.HasPrefix(no, "R") }
@@ -126,7 +127,7 @@ func (h *Handler) payForm(c *gin.Context, o *store.Order, selected string) (them
 		return themes.PayPage{}, err
 	}
 	vm := themes.PayPage{
-		Page: shell, BackURL: orderPageURL(o.No), Action: payURL(o.No), OrderNo: o.No,
+		Page: shell, BackURL: orderURL(o.ID), Action: payURL(o.No), OrderNo: o.No,
 		Amount: o.Payable, Summary: orderSummary(ctx, o), Balance: balance, HasPayPassword: hasPw,
 		PasswordURL: withNext("/me/wallet/password", payURL(o.No)), RechargeURL: rechargePath,
 	}
@@ -169,6 +170,12 @@ func (h *Handler) payableOrder(c *gin.Context) (*store.Order, error) {
 	return h.db.OrderForCustomerByNo(c.Request.Context(), currentCustomer(c).ID, no)
 }
 
+// orderPayable reports whether the order still takes a payment: unpaid and
+// before its deadline (the timeout job cancels it soon after).
+func (h *Handler) orderPayable(o *store.Order) bool {
+	return o.Status == store.StatusPendingPayment && (o.PayDeadline.IsZero() || h.db.Now().Before(o.PayDeadline))
+}
+
 // payPage is the pay page of an unpaid order; any other order goes to its
 // result page.
 func (h *Handler) payPage(c *gin.Context) error {
@@ -176,7 +183,7 @@ func (h *Handler) payPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Status != store.StatusPendingPayment {
+	if !h.orderPayable(o) {
 		c.Redirect(http.StatusSeeOther, payResultURL(o.No))
 		return nil
 	}
@@ -199,7 +206,7 @@ func (h *Handler) pay(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Status != store.StatusPendingPayment {
+	if !h.orderPayable(o) {
 		redirect(c, payResultURL(o.No))
 		return nil
 	}
@@ -238,10 +245,10 @@ func (h *Handler) pay(c *gin.Context) error {
 		redirect(c, payResultURL(o.No))
 		return nil
 	}
+	h.startPayments(ctx)
 	p, ok := h.plugins.PaymentProvider(method)
 	var channel string
 	if ok {
-		h.startPayments(ctx)
 		channel, ok = p.Channel(c.Request)
 	}
 	if !ok {
@@ -264,24 +271,77 @@ func (h *Handler) pay(c *gin.Context) error {
 		NotifyURL: h.absURL(c, payNotifyPath+p.ID()), ReturnURL: h.absURL(c, payResultURL(o.No)),
 		CancelURL: h.absURL(c, payURL(o.No)), ExpiresAt: o.PayDeadline,
 		ClientIP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
-	})
+	}, payURL(o.No), payResultURL(o.No))
 }
 
 // followPayAction asks the provider to take the payment and sends the
-// browser where it says.
-func (h *Handler) followPayAction(c *gin.Context, p plugins.PaymentProvider, req plugins.PayRequest) error {
-	action, err := p.Pay(c.Request.Context(), req)
+// browser where it says: a local page by redirect; another site through a
+// page that follows the link (a form's redirect to another origin would
+// break the pages' CSP form-action 'self'); a form posted to the gateway
+// (its origin is allowed to that page's form-action); a QR code; or
+// WeChat's in-app payment.
+func (h *Handler) followPayAction(c *gin.Context, p plugins.PaymentProvider, req plugins.PayRequest, backURL, resultURL string) error {
+	ctx := c.Request.Context()
+	action, err := p.Pay(ctx, req)
 	if err != nil {
 		return fmt.Errorf("pay through %s: %w", p.ID(), err)
 	}
-	switch action.Kind {
-	case plugins.PayRedirect:
+	if action.Kind == plugins.PayRedirect && localPath(action.URL) {
 		redirect(c, action.URL)
 		return nil
-	default:
-		// PayForm, PayQR and PayJSAPI arrive with WeChat Pay and Alipay.
-		return fmt.Errorf("pay through %s: action %q not supported yet: %w", p.ID(), action.Kind, ErrBadRequest)
 	}
+	shell, err := h.accountShell(c, "pay.title", "")
+	if err != nil {
+		return err
+	}
+	vm := themes.PayActionPage{
+		Page: shell, Kind: action.Kind, Provider: p.Name(), Amount: req.Payment.Amount,
+		URL: action.URL, ResultURL: resultURL, BackURL: backURL,
+	}
+	switch action.Kind {
+	case plugins.PayRedirect:
+		if !webURL(action.URL) {
+			return fmt.Errorf("pay through %s: redirect to %q", p.ID(), action.URL)
+		}
+	case plugins.PayForm:
+		u, err := url.Parse(action.URL)
+		if err != nil || !webURL(action.URL) {
+			return fmt.Errorf("pay through %s: form action %q", p.ID(), action.URL)
+		}
+		for _, name := range slices.Sorted(maps.Keys(action.Fields)) {
+			vm.Fields = append(vm.Fields, themes.PayField{Name: name, Value: action.Fields[name]})
+		}
+		c.Header("Content-Security-Policy", strings.Replace(c.Writer.Header().Get("Content-Security-Policy"),
+			"form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+	case plugins.PayQR:
+		png, err := qrcode.Encode(action.URL, qrcode.Medium, 440)
+		if err != nil {
+			return fmt.Errorf("pay through %s: qr: %w", p.ID(), err)
+		}
+		vm.QRImage = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	case plugins.PayJSAPI:
+		b, err := json.Marshal(action.Params)
+		if err != nil {
+			return err
+		}
+		vm.JSAPIParams = string(b)
+	default:
+		return fmt.Errorf("pay through %s: unknown action %q", p.ID(), action.Kind)
+	}
+	c.Header("Cache-Control", "no-store")
+	h.render(c, http.StatusOK, h.themes.Theme().(themes.PayTheme).PayAction(vm))
+	return nil
+}
+
+// localPath reports whether u is a path of this site.
+func localPath(u string) bool {
+	return strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") && !strings.HasPrefix(u, "/\\")
+}
+
+// webURL reports whether u is an absolute http(s) URL.
+func webURL(u string) bool {
+	pu, err := url.Parse(u)
+	return err == nil && (pu.Scheme == "https" || pu.Scheme == "http") && pu.Host != ""
 }
 
 // payNotify is a gateway's callback.
@@ -336,10 +396,19 @@ func (h *Handler) handleNotify(ctx context.Context, p plugins.PaymentProvider, r
 		}
 		return nil
 	case plugins.NotifyRefund:
-		// TODO(next issue): apply refund notifications (after-sales refunds
-		// through WeChat Pay and Alipay finish asynchronously).
-		h.log.Info("refund callback", "provider", p.ID(), "out_refund_no", n.Refund.OutRefundNo, "status", n.Refund.Status)
-		return nil
+		// A refund the provider finished later (WeChat Pay's refunds do):
+		// the after-sale's refund is applied or marked failed. Late-payment
+		// refunds (numbers "L" + out_trade_no) were recorded when accepted.
+		r := n.Refund
+		if strings.HasPrefix(r.OutRefundNo, lateRefundPrefix) {
+			return nil
+		}
+		err := h.db.FinishRefund(ctx, r.OutRefundNo, r.ProviderRefundID, r.Status == plugins.RefundSucceeded)
+		if errors.Is(err, store.ErrNotFound) {
+			h.log.Warn("refund callback for no refund", "provider", p.ID(), "out_refund_no", r.OutRefundNo)
+			return fmt.Errorf("refund %s: %w", r.OutRefundNo, plugins.ErrBadNotify)
+		}
+		return err
 	default:
 		return fmt.Errorf("notify kind %q: %w", n.Kind, plugins.ErrBadNotify)
 	}
@@ -367,7 +436,7 @@ func (h *Handler) paymentUnused(ctx context.Context, pay *store.Payment) (bool, 
 // same refund at the gateway.
 func (h *Handler) refundLate(ctx context.Context, p plugins.PaymentProvider, pay *store.Payment) error {
 	res, err := p.Refund(ctx, plugins.RefundRequest{
-		Payment: pay, OutRefundNo: "L" + pay.OutTradeNo, Amount: pay.Amount - pay.Refunded, Reason: "late payment",
+		Payment: pay, OutRefundNo: lateRefundPrefix + pay.OutTradeNo, Amount: pay.Amount - pay.Refunded, Reason: "late payment",
 	})
 	if err != nil {
 		h.log.Error("late payment refund failed", "provider", p.ID(), "out_trade_no", pay.OutTradeNo, "err", err)
@@ -382,6 +451,34 @@ func (h *Handler) refundLate(ctx context.Context, p plugins.PaymentProvider, pay
 	}
 	h.log.Info("late payment refunded", "provider", p.ID(), "out_trade_no", pay.OutTradeNo, "amount", pay.Amount)
 	return nil
+}
+
+// lateRefundPrefix starts the refund number of a late payment's refund.
+const lateRefundPrefix = "L"
+
+// refundThrough is a store.RefundFunc that sends money back through the
+// payment's provider (after-sales refunds); nil when no provider of that id
+// is registered. A refund the provider finishes later is
+// store.ErrRefundPending, completed by its refund callback.
+func (h *Handler) refundThrough(ctx context.Context, provider string) store.RefundFunc {
+	h.startPayments(ctx)
+	p, ok := h.plugins.PaymentProviderForNotify(provider)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, pay *store.Payment, amount store.Fen, outRefundNo string) (string, error) {
+		res, err := p.Refund(ctx, plugins.RefundRequest{Payment: pay, OutRefundNo: outRefundNo, Amount: amount, Reason: "aftersale"})
+		if err != nil {
+			return "", err
+		}
+		switch res.Status {
+		case plugins.RefundPending:
+			return res.ProviderRefundID, store.ErrRefundPending
+		case plugins.RefundFailed:
+			return res.ProviderRefundID, fmt.Errorf("%s refused refund %s", p.ID(), outRefundNo)
+		}
+		return res.ProviderRefundID, nil
+	}
 }
 
 // sandboxPayment is the customer's pending sandbox attempt of the route,
@@ -531,9 +628,9 @@ func (h *Handler) payResultPage(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		vm.Amount, vm.PrimaryURL = o.Payable, orderPageURL(o.No)
+		vm.Amount, vm.PrimaryURL = o.Payable, orderURL(o.ID)
 		switch {
-		case o.Status == store.StatusPendingPayment:
+		case h.orderPayable(o):
 			vm.Status, vm.RetryURL = themes.PayResultWaiting, payURL(o.No)
 		case o.PaymentID != 0 || !o.PaidAt.IsZero():
 			vm.Status, vm.Amount = themes.PayResultSuccess, o.Paid

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -707,5 +709,171 @@ func TestAdminWalletAndPackages(t *testing.T) {
 	}
 	if pkgs, _ := f.a.DB.RechargePackages(t.Context(), false); len(pkgs) != 0 {
 		t.Fatal("deleted package still listed")
+	}
+}
+
+// TestPayAfterDeadline: an unpaid order past its deadline (before the
+// timeout job has cancelled it) cannot be paid, and its result page says so.
+func TestPayAfterDeadline(t *testing.T) {
+	f := newPayFixture(t, AppConfig{})
+	f.fund(t, 500_00)
+	o := f.order(t, 1)
+	later := o.PayDeadline.Add(time.Minute)
+	f.a.DB.SetClock(func() time.Time { return later })
+	resp, _ := f.buyer.get(t, "/pay/"+o.No)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/pay/result/"+o.No {
+		t.Fatalf("pay page after the deadline: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = f.buyer.postForm(t, "/pay/"+o.No, url.Values{"method": {"balance"}, "pay_password": {payPIN}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("paying after the deadline: %d", resp.StatusCode)
+	}
+	if f.status(t, o.ID) != store.StatusPendingPayment || f.ledgerSum(t) != 500_00 {
+		t.Fatal("paid after the deadline")
+	}
+	resp, body := f.buyer.get(t, "/pay/result/"+o.No)
+	mustStatus(t, "result", resp, body, http.StatusOK)
+	if !strings.Contains(body, `data-status="failed"`) || strings.Contains(body, `data-testid="result-retry"`) {
+		t.Error("result after the deadline is not a failure without retry")
+	}
+}
+
+// actionProvider is a provider whose Pay answers a fixed action, standing
+// in for WeChat Pay and Alipay.
+type actionProvider struct {
+	id     string
+	action plugins.PayAction
+}
+
+func (p *actionProvider) ID() string                           { return p.id }
+func (p *actionProvider) Name() string                         { return "网关" + p.id }
+func (p *actionProvider) Channel(*http.Request) (string, bool) { return "h5", true }
+func (p *actionProvider) Pay(context.Context, plugins.PayRequest) (*plugins.PayAction, error) {
+	a := p.action
+	return &a, nil
+}
+func (p *actionProvider) VerifyNotify(context.Context, *http.Request, []byte) (*plugins.Notification, error) {
+	return nil, plugins.ErrBadNotify
+}
+func (p *actionProvider) Ack(error) (int, string, []byte) { return 400, "text/plain", []byte("fail") }
+func (p *actionProvider) Refund(context.Context, plugins.RefundRequest) (*plugins.RefundResult, error) {
+	return nil, errors.New("no")
+}
+func (p *actionProvider) Query(context.Context, *store.Payment) (*plugins.QueryResult, error) {
+	return &plugins.QueryResult{}, nil
+}
+func (p *actionProvider) Close(context.Context, *store.Payment) error { return nil }
+
+type actionPlugin struct{ providers []*actionProvider }
+
+func (*actionPlugin) ID() string   { return "gateways" }
+func (*actionPlugin) Name() string { return "gateways" }
+func (ap *actionPlugin) Register(r *plugins.Registry) error {
+	for _, p := range ap.providers {
+		if err := r.AddPaymentProvider("gateways", p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestPayActions: every kind of gateway answer reaches the browser — a
+// local redirect, another site, a form posted to the gateway (allowed by
+// that page's CSP), a QR code and WeChat's in-app payment.
+func TestPayActions(t *testing.T) {
+	f := newPayFixture(t, AppConfig{})
+	err := f.a.Plugins.Register(&actionPlugin{providers: []*actionProvider{
+		{id: "local", action: plugins.PayAction{Kind: plugins.PayRedirect, URL: "/pay/sandbox/x"}},
+		{id: "away", action: plugins.PayAction{Kind: plugins.PayRedirect, URL: "https://wx.tenpay.com/h5?prepay_id=1"}},
+		{id: "evil", action: plugins.PayAction{Kind: plugins.PayRedirect, URL: "javascript:alert(1)"}},
+		{id: "form", action: plugins.PayAction{Kind: plugins.PayForm, URL: "https://openapi.alipay.com/gateway.do",
+			Fields: map[string]string{"sign": "abc", "biz_content": `{"out_trade_no":"1"}`}}},
+		{id: "qr", action: plugins.PayAction{Kind: plugins.PayQR, URL: "weixin://wxpay/bizpayurl?pr=abc"}},
+		{id: "jsapi", action: plugins.PayAction{Kind: plugins.PayJSAPI, Params: map[string]string{"appId": "wx1", "package": "prepay_id=1"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.order(t, 1)
+	pay := func(method string) (*http.Response, string) {
+		return f.buyer.postForm(t, "/pay/"+o.No, url.Values{"method": {method}})
+	}
+	resp, _ := pay("local")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/pay/sandbox/x" {
+		t.Errorf("local redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := pay("away")
+	mustStatus(t, "redirect away", resp, body, http.StatusOK)
+	if !strings.Contains(body, `href="https://wx.tenpay.com/h5?prepay_id=1"`) || !strings.Contains(body, `data-kind="redirect"`) {
+		t.Error("redirect page lacks the gateway link")
+	}
+	resp, _ = pay("evil")
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("javascript: redirect answered %d", resp.StatusCode)
+	}
+	resp, body = pay("form")
+	mustStatus(t, "form", resp, body, http.StatusOK)
+	if !strings.Contains(body, `action="https://openapi.alipay.com/gateway.do"`) || !strings.Contains(body, `name="sign" value="abc"`) {
+		t.Error("form page lacks the gateway form")
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://openapi.alipay.com;") {
+		t.Errorf("form page CSP %q does not allow the gateway", csp)
+	}
+	resp, body = pay("qr")
+	mustStatus(t, "qr", resp, body, http.StatusOK)
+	if !strings.Contains(body, `src="data:image/png;base64,`) || strings.Contains(body, "weixin://") {
+		t.Error("qr page lacks the code image (or shows the raw link)")
+	}
+	resp, body = pay("jsapi")
+	mustStatus(t, "jsapi", resp, body, http.StatusOK)
+	if !strings.Contains(body, `data-params="{&#34;appId&#34;:&#34;wx1&#34;,&#34;package&#34;:&#34;prepay_id=1&#34;}"`) {
+		t.Error("jsapi page lacks the parameters")
+	}
+	if got := f.status(t, o.ID); got != store.StatusPendingPayment {
+		t.Fatalf("order %s after starting payments", got)
+	}
+}
+
+// TestRefundThroughProvider: after-sales refunds go through the payment's
+// provider; refund callbacks for refunds the shop never made are refused,
+// those of late-payment refunds acknowledged.
+func TestRefundThroughProvider(t *testing.T) {
+	f := newPayFixture(t, AppConfig{})
+	ctx := t.Context()
+	o := f.order(t, 1)
+	out := f.startSandbox(t, o.No)
+	f.buyer.postForm(t, "/pay/sandbox/"+out, nil)
+	pay, err := f.a.DB.PaymentByOutTradeNo(ctx, out)
+	if err != nil || pay.Status != store.PaymentPaid {
+		t.Fatalf("payment %+v, %v", pay, err)
+	}
+	if f.a.Handler.refundThrough(ctx, "nosuch") != nil {
+		t.Error("a refund function for an unknown provider")
+	}
+	refund := f.a.Handler.refundThrough(ctx, sandbox.ID)
+	if id, err := refund(ctx, pay, 10_00, "R1"); err != nil || id != "SBRR1" {
+		t.Fatalf("sandbox refund: %q, %v", id, err)
+	}
+	if _, err := refund(ctx, pay, pay.Amount+1, "R2"); err == nil {
+		t.Error("refunded more than was paid")
+	}
+
+	sp := f.sandboxProvider(t)
+	notice := func(outRefundNo string) (http.Header, []byte) {
+		body := []byte(`{"id":"1","event_type":"REFUND.SUCCESS","out_trade_no":"` + out + `","transaction_id":"SB` + out +
+			`","out_refund_no":"` + outRefundNo + `","refund_id":"SBR1","amount":{"total":1000,"currency":"CNY"}}`)
+		h, err := sp.Sign(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, body
+	}
+	h, b := notice("99999999")
+	if code := f.notify(t, h, b); code != http.StatusBadRequest {
+		t.Errorf("refund callback for no refund: %d, want 400", code)
+	}
+	h, b = notice("L" + out)
+	if code := f.notify(t, h, b); code != http.StatusOK {
+		t.Errorf("refund callback of a late-payment refund: %d, want 200", code)
 	}
 }

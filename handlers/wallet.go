@@ -205,7 +205,7 @@ func (h *Handler) recharge(c *gin.Context) error {
 		Payment: pay, Subject: i18n.Tc(ctx, "pay.subject_recharge"), ShopName: shop,
 		NotifyURL: h.absURL(c, payNotifyPath+p.ID()), ReturnURL: h.absURL(c, payResultURL(r.No)),
 		CancelURL: h.absURL(c, rechargePath), ClientIP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
-	})
+	}, rechargePath, payResultURL(r.No))
 }
 
 // payPasswordForm builds the payment password form; next (a local path)

@@ -89,8 +89,9 @@ type PaymentProvider interface {
 
 // PaymentStarter is implemented by a provider that needs the environment
 // (its keys and settings, the run mode). Start is called once, before any
-// other method, by [Registry.StartPayments]; an error leaves the provider
-// out of [Registry.PaymentProviders] and is logged.
+// other method, by [Registry.StartPayments]; until then, and for good if it
+// fails (the error is logged), the provider is left out of
+// [Registry.PaymentProviders] and its callbacks are refused.
 type PaymentStarter interface {
 	Start(ctx context.Context, env PaymentEnv) error
 }
@@ -213,7 +214,7 @@ type paymentSet struct {
 type registeredProvider struct {
 	pluginID string
 	provider PaymentProvider
-	ok       bool // started without error
+	ok       bool // needs no start, or started without error
 }
 
 // AddPaymentProvider adds p on behalf of the registered plugin pluginID,
@@ -241,7 +242,9 @@ func (r *Registry) AddPaymentProvider(pluginID string, p PaymentProvider) error 
 	if _, dup := ps.providers[id]; dup {
 		return fmt.Errorf("plugins: duplicate payment provider %q", id)
 	}
-	ps.providers[id] = &registeredProvider{pluginID: pluginID, provider: p, ok: true}
+	// A provider that needs its environment is offered once it started.
+	_, needsStart := p.(PaymentStarter)
+	ps.providers[id] = &registeredProvider{pluginID: pluginID, provider: p, ok: !needsStart}
 	r.mu.Lock()
 	reg.unbind = append(reg.unbind, func() {
 		ps.mu.Lock()
@@ -272,9 +275,10 @@ func (r *Registry) StartPayments(ctx context.Context, env PaymentEnv) {
 			continue
 		}
 		if err := s.Start(ctx, env); err != nil {
-			rp.ok = false
 			env.Logger.Error("payment provider failed to start", "provider", id, "err", err)
+			continue
 		}
+		rp.ok = true
 	}
 }
 

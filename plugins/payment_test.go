@@ -81,6 +81,12 @@ func TestPaymentProviders(t *testing.T) {
 		t.Error("a provider was added for an unknown plugin")
 	}
 
+	if len(r.PaymentProviders()) != 0 {
+		t.Fatal("providers offered before they started")
+	}
+	if _, ok := r.PaymentProviderForNotify("good"); ok {
+		t.Fatal("callbacks taken before the provider started")
+	}
 	r.StartPayments(t.Context(), PaymentEnv{Mode: "development"})
 	r.StartPayments(t.Context(), PaymentEnv{Mode: "development"})
 	if good.starts != 1 || broken.starts != 1 {

@@ -427,3 +427,23 @@ func TestAdjustWalletValidation(t *testing.T) {
 		t.Fatalf("all customers: %d", total)
 	}
 }
+
+// FuzzValidPayPassword: whatever is accepted is six ASCII digits.
+func FuzzValidPayPassword(f *testing.F) {
+	for _, s := range []string{"135790", "123456", "", "12a456", "１２３４５６", "0000000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, pw string) {
+		if ValidPayPassword(pw) != nil {
+			return
+		}
+		if len(pw) != PayPasswordLen {
+			t.Fatalf("accepted %q of %d bytes", pw, len(pw))
+		}
+		for _, c := range []byte(pw) {
+			if c < '0' || c > '9' {
+				t.Fatalf("accepted %q", pw)
+			}
+		}
+	})
+}

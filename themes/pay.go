@@ -28,10 +28,16 @@ type PayTheme interface {
 	Recharge(RechargePage) templ.Component
 	// PayPassword sets or changes the payment password.
 	PayPassword(PayPasswordPage) templ.Component
+	// PayAction takes the browser on to a gateway: another site, a form
+	// posted to it, a QR code to scan, or WeChat's in-app payment.
+	PayAction(PayActionPage) templ.Component
 }
 
 // Pay method ids besides the providers' ids.
 const PayMethodBalance = "balance"
+
+// MemberEntryWallet is the member page entry of the wallet (我的余额).
+const MemberEntryWallet = "wallet"
 
 // PayMethod is one way to pay on the pay page.
 type PayMethod struct {
@@ -165,6 +171,38 @@ type PayPasswordPage struct {
 	Errors      FieldErrors
 }
 
+// PayAction kinds (plugins.Pay*), repeated here so themes need not import
+// the plugins package.
+const (
+	PayActionRedirect = "redirect"
+	PayActionForm     = "form"
+	PayActionQR       = "qr"
+	PayActionJSAPI    = "jsapi"
+)
+
+// PayField is a hidden field of a form posted to a gateway.
+type PayField struct {
+	Name, Value string
+}
+
+// PayActionPage takes the browser on to a gateway. Kind says how:
+// redirect (go to URL), form (post Fields to URL, at once when scripts
+// run), qr (show QRImage, a data: URL of the code of URL, to scan with the
+// phone) or jsapi (call WeixinJSBridge's getBrandWCPayRequest with
+// JSAPIParams, a JSON object, then go to ResultURL).
+type PayActionPage struct {
+	Page
+	Kind        string // PayAction*
+	Provider    string // the provider's name
+	Amount      store.Fen
+	URL         string
+	Fields      []PayField
+	QRImage     string
+	JSAPIParams string
+	ResultURL   string // where to look when done (or "already paid")
+	BackURL     string // choose another way
+}
+
 // payTheme is the compiled theme's PayTheme, or the default theme's.
 func (st *state) payTheme() PayTheme {
 	if p, ok := st.compiled.(PayTheme); ok {
@@ -198,6 +236,11 @@ func (st *state) WalletLedger(vm WalletLedger) templ.Component {
 // Recharge draws the recharge page.
 func (st *state) Recharge(vm RechargePage) templ.Component {
 	return st.wrap(st.payTheme().Recharge(vm))
+}
+
+// PayAction draws the page that takes the browser on to a gateway.
+func (st *state) PayAction(vm PayActionPage) templ.Component {
+	return st.wrap(st.payTheme().PayAction(vm))
 }
 
 // PayPassword draws the payment password form.

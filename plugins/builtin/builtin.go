@@ -16,9 +16,7 @@ import (
 //		coupon.New(), // any value implementing plugins.Plugin
 //	}
 //
-// The list is empty until the built-in plugins (marketing tools, payment and
-// login providers) land; the registry and its hooks work the same with no
-// plugins loaded.
+// The registry and its hooks work the same with any of them removed.
 func Plugins() []plugins.Plugin {
 	return []plugins.Plugin{
 		sandbox.New(), // 模拟支付: demos only, off in production mode

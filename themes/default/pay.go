@@ -31,6 +31,9 @@ func (Theme) WalletLedger(vm themes.WalletLedger) templ.Component { return Walle
 // Recharge renders the recharge page.
 func (Theme) Recharge(vm themes.RechargePage) templ.Component { return RechargePage(vm) }
 
+// PayAction renders the page that takes the browser on to a gateway.
+func (Theme) PayAction(vm themes.PayActionPage) templ.Component { return PayActionPage(vm) }
+
 // PayPassword renders the payment password form.
 func (Theme) PayPassword(vm themes.PayPasswordPage) templ.Component { return PayPasswordPage(vm) }
 
