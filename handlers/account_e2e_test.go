@@ -109,6 +109,10 @@ func TestEndToEndAccount(t *testing.T) {
 		chromedp.Navigate(base+"/me"),
 		chromedp.WaitVisible(css(`[data-testid="logout"]`)),
 	)
+	// The page is taller than the phone: bring the button above the tab bar.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('[data-testid="logout"]').scrollIntoView({block: "center"}); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
 	click("logout", `[data-testid="logout"]`)
 	do("logout",
 		chromedp.WaitNotPresent(css(`[data-testid="member-head"]`)),

@@ -46,6 +46,7 @@ func (h *Handler) takeNotice(c *gin.Context) string {
 func memberGroups() []themes.MemberGroup {
 	return []themes.MemberGroup{
 		{ID: "services", Entries: []themes.MemberEntry{
+			{ID: themes.MemberEntryWallet, URL: walletPath},
 			{ID: themes.MemberEntryMessages, URL: messagesPath},
 			{ID: themes.MemberEntryFavorites, URL: favoritesPath},
 			{ID: themes.MemberEntryHistory, URL: historyPath},
@@ -75,6 +76,11 @@ func (h *Handler) memberPage(c *gin.Context) error {
 		Groups:     memberGroups(),
 		LogoutURL:  "/logout",
 	}
+	balance, err := h.db.Wallet(c.Request.Context(), cu.ID)
+	if err != nil {
+		return err
+	}
+	vm.Balance, vm.WalletURL = balance.Yuan(), walletPath
 	counts, err := h.db.CustomerOrderCounts(c.Request.Context(), cu.ID)
 	if err != nil {
 		return err

@@ -68,6 +68,10 @@ type MemberPage struct {
 	// The 我的订单 row (order.go): 全部订单 and one icon per tab with its count.
 	OrdersURL  string // "" = no row
 	OrderIcons []MemberOrderIcon
+	// The assets strip under the header: the wallet balance (余额), formatted
+	// in yuan, linking to WalletURL; "" = no strip.
+	Balance   string
+	WalletURL string
 }
 
 // ProfilePage edits the nickname, gender and birthday.
