@@ -163,7 +163,7 @@ func appConfig(cfg *Config, log *slog.Logger) handlers.AppConfig {
 	}
 	return handlers.AppConfig{
 		DataDir: cfg.Data, Mode: cfg.Mode, Theme: cfg.Theme.Active,
-		SecureCookies:  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
+		SecureCookies: strings.HasPrefix(cfg.Server.BaseURL, "https://"), BaseURL: cfg.Server.BaseURL,
 		TrustedOrigins: cfg.Server.TrustedOrigins, TrustedProxies: cfg.Server.TrustedProxies, AccessLog: cfg.Log.Access,
 		UploadLimits: limits, ImageSizes: cfg.Uploads.Sizes, Version: version, Logger: log,
 	}

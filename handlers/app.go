@@ -22,6 +22,7 @@ type AppConfig struct {
 	Mode           string
 	Theme          string
 	SecureCookies  bool
+	BaseURL        string // the shop's public address, e.g. https://shop.example.com
 	TrustedOrigins []string
 	TrustedProxies []string
 	AccessLog      bool
@@ -88,7 +89,7 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	}
 	app.Handler, err = New(ctx, Options{
 		DB: db, Media: app.Media, Plugins: app.Plugins, Themes: app.Themes, Logger: cfg.Logger,
-		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, TrustedOrigins: cfg.TrustedOrigins, TrustedProxies: cfg.TrustedProxies,
+		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, BaseURL: cfg.BaseURL, TrustedOrigins: cfg.TrustedOrigins, TrustedProxies: cfg.TrustedProxies,
 		AccessLog: cfg.AccessLog, Version: cfg.Version,
 	})
 	if err != nil {

@@ -31,6 +31,10 @@ type Options struct {
 	Mode string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
 	SecureCookies bool
+	// BaseURL is the shop's public address (server.base_url): payment
+	// gateways are told to call back and return there. Empty: the address
+	// the request came in on.
+	BaseURL string
 	// TrustedOrigins may send unsafe requests across origins (e.g. a payment
 	// gateway's return page); everything else cross-origin is refused.
 	TrustedOrigins []string

@@ -81,9 +81,14 @@ func (h *Handler) payProviders(c *gin.Context) ([]plugins.PaymentProvider, map[s
 	return out, channels
 }
 
-// absURL makes path absolute on the origin the request came to, for the
-// gateways' notify and return addresses.
+// absURL makes path absolute for the gateways' notify and return
+// addresses: on server.base_url when it is set (always set it in
+// production: the Host header is the client's word), else on the origin
+// the request came to.
 func (h *Handler) absURL(c *gin.Context, path string) string {
+	if h.opts.BaseURL != "" {
+		return strings.TrimRight(h.opts.BaseURL, "/") + path
+	}
 	scheme := "http"
 	if c.Request.TLS != nil || h.opts.SecureCookies {
 		scheme = "https"

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
 	"github.com/xiaodian/xiaodian/store"
@@ -875,5 +877,20 @@ func TestRefundThroughProvider(t *testing.T) {
 	h, b = notice("L" + out)
 	if code := f.notify(t, h, b); code != http.StatusOK {
 		t.Errorf("refund callback of a late-payment refund: %d, want 200", code)
+	}
+}
+
+// TestAbsURLPrefersBaseURL: with server.base_url set, the gateways' callback
+// addresses never come from the request's Host header.
+func TestAbsURLPrefersBaseURL(t *testing.T) {
+	h := &Handler{opts: Options{BaseURL: "https://shop.example.com/"}}
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest(http.MethodGet, "http://evil.example/pay/1", nil)
+	if got := h.absURL(c, "/pay/notify/sandbox"); got != "https://shop.example.com/pay/notify/sandbox" {
+		t.Fatalf("absURL = %q", got)
+	}
+	h.opts.BaseURL = ""
+	if got := h.absURL(c, "/x"); got != "http://evil.example/x" {
+		t.Fatalf("absURL without base_url = %q", got)
 	}
 }
