@@ -854,6 +854,11 @@ func (db *DB) applyRefundTx(ctx context.Context, tx *sql.Tx, h aftersaleHead, ac
 		return fmt.Errorf("refund: %w", err)
 	}
 	orderNote := fmt.Sprintf("%s %s", no, h.amount.Yuan())
+	if _, err := db.sendMessageTx(ctx, tx, h.customerID, MessageInput{Kind: MessageOrder, Title: "退款成功",
+		Body: fmt.Sprintf("售后单 %s 已退款 ¥%s，原路退回", no, h.amount.Yuan()),
+		Link: fmt.Sprintf("/aftersales/%d", h.id)}); err != nil {
+		return err
+	}
 	// Plugins (commission, points) see every refund with its line and amount.
 	if err := db.fireOrderEvent(ctx, tx, OrderEvent{OrderID: h.orderID, CustomerID: oh.customerID, Action: "refund",
 		From: oh.status, To: oh.status, Actor: actor, LineID: h.lineID, Qty: h.qty, Refunded: h.amount}); err != nil {

@@ -669,6 +669,9 @@ func TestRefundFiresOrderEvent(t *testing.T) {
 	if len(events) != 1 || events[0].LineID != o.Lines[0].ID || events[0].Qty != 1 || events[0].Refunded != 6000 {
 		t.Fatalf("events = %+v", events)
 	}
+	if msgs, _, _ := f.db.Messages(ctx, f.alice, 0, 1); len(msgs) != 1 || msgs[0].Title != "退款成功" || msgs[0].Link == "" {
+		t.Fatalf("no refund message: %+v", msgs)
+	}
 	// A hook that fails rolls the refund back.
 	id2, err := f.db.RequestAftersale(ctx, f.alice, AftersaleInput{OrderID: o.ID, LineID: o.Lines[0].ID,
 		Kind: AftersaleRefundOnly, Qty: 1, Reason: "not_wanted"})
