@@ -13,8 +13,11 @@
 //     微信支付公钥 ids ("PUB_KEY_ID_…").
 //   - Decryption of callback resources (AEAD_AES_256_GCM with the APIv3 key,
 //     nonce and associated_data), PEM helpers for the keys and certificates.
+//   - Client: JSAPI/H5/Native 下单 (/v3/pay/transactions/jsapi|h5|native,
+//     answering prepay_id, h5_url, code_url), 查询订单 by out_trade_no, 关闭订单,
+//     申请退款 (/v3/refund/domestic/refunds); amounts in fen, currency CNY.
+//     Every 2xx answer is verified like a callback before it is read.
 //
-// Not there yet: the client calls (下单, 查询, 关闭, 退款) and the payment
-// provider; 平台证书 download and refresh; wiring of the keys from the
+// Not there yet: the payment provider; 平台证书 download and refresh; wiring of the keys from the
 // shop's config or back office.
 package wechatpay
