@@ -1,5 +1,6 @@
 // Package wechatpay implements WeChat Pay API v3 (微信支付 APIv3) on Go's
-// standard crypto only.
+// standard crypto only, and offers it as a payment provider
+// (plugins.PaymentProvider, id "wechatpay", name 微信支付).
 //
 // Done:
 //   - Request signing: the Authorization header
@@ -17,7 +18,31 @@
 //     answering prepay_id, h5_url, code_url), 查询订单 by out_trade_no, 关闭订单,
 //     申请退款 (/v3/refund/domestic/refunds); amounts in fen, currency CNY.
 //     Every 2xx answer is verified like a callback before it is read.
+//   - Provider ([New]): Channel answers jsapi inside WeChat when
+//     Provider.OpenIDFrom finds the user's OpenID, h5 on a phone (also
+//     inside WeChat without an OpenID), native on a desktop; Pay answers the
+//     WeixinJSBridge parameters (paySign by the merchant key), a redirect to
+//     h5_url (with redirect_url = the result page) or the code_url as a QR;
+//     VerifyNotify checks the signature first, decrypts, checks mchid (and
+//     appid for payments) and maps TRANSACTION.SUCCESS to a payment notice
+//     and REFUND.SUCCESS/ABNORMAL/CLOSED to a refund notice (succeeded /
+//     failed); Ack answers 204, or {"code":"FAIL",...} with 400 (refused)
+//     or 500 (the shop failed); Refund (pending until its callback), Query
+//     (SUCCESS/REFUND paid; CLOSED/REVOKED/PAYERROR closed) and Close.
+//   - Tests run against a local fake gateway that checks the request
+//     signatures with the merchant's public key and signs its answers and
+//     callbacks with a generated platform key; FuzzVerifyNotify.
 //
-// Not there yet: the payment provider; 平台证书 download and refresh; wiring of the keys from the
-// shop's config or back office.
+// Not there yet:
+//   - 平台证书 download (/v3/certificates, decrypting the certificates with the
+//     APIv3 key) and periodic refresh: the platform keys must be given in
+//     Config.PlatformKeys (a 微信支付公钥 does not expire, which is the
+//     simpler choice).
+//   - Wiring: no plugin wrapper, not in plugins/builtin, no settings page;
+//     the keys are not read from the shop's config or back office, and
+//     OpenIDFrom (网页授权 for JSAPI) is not set by anyone yet.
+//   - No test vector from the official documentation: the signing is checked
+//     against the documented message layout with keys generated in the tests.
+//   - Not handled: 合单/服务商 modes, 异常退款, bills, the payer_total
+//     (discounts) beyond the order total; only CNY.
 package wechatpay
