@@ -175,3 +175,25 @@ func TestParseKeys(t *testing.T) {
 		t.Fatalf("certificate: %v %q", err, serial)
 	}
 }
+
+// An empty body (204 No Content) is signed as an empty last line, and the
+// gateway's signature probes (a deliberately wrong signature) are refused.
+func TestEmptyBodyAndProbe(t *testing.T) {
+	_, plat := testKeys(t)
+	keys := map[string]*rsa.PublicKey{"S1": &plat.PublicKey}
+	now := time.Unix(1700000000, 0)
+	h, err := SignResponse(plat, "S1", now, "n1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifySHA256(&plat.PublicKey, []byte("1700000000\nn1\n\n"), h.Get(HeaderSignature)); err != nil {
+		t.Fatalf("empty body not signed as an empty line: %v", err)
+	}
+	if err := VerifyMessage(keys, now, h, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.Set(HeaderSignature, "WECHATPAY/SIGNTEST/"+h.Get(HeaderSignature))
+	if err := VerifyMessage(keys, now, h, nil); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("probe accepted: %v", err)
+	}
+}
