@@ -258,6 +258,8 @@ type Transaction struct {
 		OpenID string `json:"openid"`
 	} `json:"payer"`
 	Amount Amount `json:"amount"`
+
+	raw []byte // the verified answer, set by QueryByOutTradeNo
 }
 
 // QueryByOutTradeNo asks the gateway about our order number.
@@ -267,9 +269,14 @@ func (c *Client) QueryByOutTradeNo(ctx context.Context, outTradeNo string) (*Tra
 	}
 	var t Transaction
 	p := "/v3/pay/transactions/out-trade-no/" + url.PathEscape(outTradeNo) + "?mchid=" + url.QueryEscape(c.cfg.MchID)
-	if err := c.do(ctx, http.MethodGet, p, nil, &t); err != nil {
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, p, nil, &raw); err != nil {
 		return nil, err
 	}
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("wechatpay: query: %w", err)
+	}
+	t.raw = raw
 	if t.OutTradeNo != outTradeNo || t.MchID != c.cfg.MchID {
 		return nil, errors.New("wechatpay: query: the answer is about another order")
 	}

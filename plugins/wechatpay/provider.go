@@ -380,8 +380,7 @@ func (p *Provider) Query(ctx context.Context, pay *store.Payment) (*plugins.Quer
 		if t.AppID != c.cfg.AppID {
 			return nil, errors.New("wechatpay query: another app")
 		}
-		raw, _ := json.Marshal(t)
-		n, err := paidNotice(t, string(raw))
+		n, err := paidNotice(t, string(t.raw))
 		if err != nil {
 			return nil, fmt.Errorf("wechatpay query: %w", err)
 		}

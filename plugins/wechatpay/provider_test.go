@@ -197,7 +197,8 @@ func TestQueryAndClose(t *testing.T) {
 	}
 	g.pay("QA")
 	q, err := p.Query(ctx, a)
-	if err != nil || !q.Paid || q.Notice.OutTradeNo != "QA" || q.Notice.Amount != 700 || q.Notice.ProviderTxnID != "4200000QA" {
+	if err != nil || !q.Paid || q.Notice.OutTradeNo != "QA" || q.Notice.Amount != 700 || q.Notice.ProviderTxnID != "4200000QA" ||
+		!strings.Contains(q.Notice.Raw, `"trade_state":"SUCCESS"`) {
 		t.Fatalf("paid: %+v %v", q, err)
 	}
 	if err := p.Close(ctx, b); err != nil {
