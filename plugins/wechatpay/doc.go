@@ -40,7 +40,9 @@
 //     simpler choice).
 //   - Wiring: no plugin wrapper, not in plugins/builtin, no settings page;
 //     the keys are not read from the shop's config or back office, and
-//     OpenIDFrom (网页授权 for JSAPI) is not set by anyone yet.
+//     OpenIDFrom (网页授权 for JSAPI) is not set by anyone yet; until it is,
+//     a payer inside WeChat is offered H5, which WeChat may refuse inside its
+//     own browser.
 //   - No test vector from the official documentation: the signing is checked
 //     against the documented message layout with keys generated in the tests.
 //   - Not handled: 合单/服务商 modes, 异常退款, bills, the payer_total
