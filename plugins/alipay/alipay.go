@@ -2,9 +2,13 @@
 // written on Go's standard crypto: RSA2 (SHA256WithRSA) with the 公钥 mode
 // keys — the app's private key and the Alipay public key.
 //
-// So far only the protocol core is here: signing, verification, key
-// parsing and yuan ↔ fen. The client calls and the provider are not written
-// yet; neither is certificate (公钥证书) mode nor any configuration wiring.
+// So far: signing, verification (requests, async notifications, the exact
+// bytes of a response's "<method>_response" object), key parsing, yuan ↔
+// fen, and the Client: alipay.trade.page.pay (form), alipay.trade.wap.pay
+// (signed GET URL), alipay.trade.query, alipay.trade.refund,
+// alipay.trade.fastpay.refund.query and alipay.trade.close. The
+// plugins.PaymentProvider is not written yet; neither is certificate
+// (公钥证书) mode nor any configuration wiring.
 package alipay
 
 import (
