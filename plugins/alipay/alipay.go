@@ -2,13 +2,38 @@
 // written on Go's standard crypto: RSA2 (SHA256WithRSA) with the 公钥 mode
 // keys — the app's private key and the Alipay public key.
 //
-// So far: signing, verification (requests, async notifications, the exact
-// bytes of a response's "<method>_response" object), key parsing, yuan ↔
-// fen, and the Client: alipay.trade.page.pay (form), alipay.trade.wap.pay
-// (signed GET URL), alipay.trade.query, alipay.trade.refund,
-// alipay.trade.fastpay.refund.query and alipay.trade.close. The
-// plugins.PaymentProvider is not written yet; neither is certificate
-// (公钥证书) mode nor any configuration wiring.
+// Done:
+//   - signing requests and checking signatures: the sorted "key=value"
+//     string without sign and empty values (async notifications also
+//     without sign_type), and the exact bytes of a response's
+//     "<method>_response" object;
+//   - PEM / bare base64 key parsing (PKCS #1 and PKCS #8 private keys, PKIX
+//     and PKCS #1 public keys), yuan ↔ fen without floating point;
+//   - the client: alipay.trade.page.pay (a form POSTed to the gateway),
+//     alipay.trade.wap.pay (a signed GET URL), alipay.trade.query,
+//     alipay.trade.refund (with alipay.trade.fastpay.refund.query when a
+//     refund answers fund_change N), alipay.trade.close;
+//   - the plugins.PaymentProvider "alipay" (支付宝): wap on a phone, page on
+//     a desktop, never inside WeChat; async notifications verified (the
+//     signature first, then app_id and seller_id) and TRADE_SUCCESS /
+//     TRADE_FINISHED turned into payment notices; other statuses
+//     (WAIT_BUYER_PAY, TRADE_CLOSED) are verified and ignored: VerifyNotify
+//     returns an error wrapping ErrIgnored (and plugins.ErrBadNotify, so the
+//     core changes nothing) and Ack still answers "success" so that Alipay
+//     stops sending it.
+//
+// Not done yet:
+//   - 公钥证书 (certificate) mode: app_cert_sn / alipay_root_cert_sn and
+//     the alipay_cert_sn of responses; only the 公钥 (public key) mode is
+//     supported;
+//   - configuration: the package has no Plugin type and is not in
+//     plugins/builtin or any settings page; the keys, app id and seller id
+//     are to be wired from the shop's config / back office, then New(Config)
+//     registered with Registry.AddPaymentProvider;
+//   - refund notifications: Alipay refunds answer at once (fund_change), so
+//     the provider never reports RefundPending except when neither the
+//     refund nor the refund query says the money moved;
+//   - AES content encryption (encrypt_type) of requests and responses.
 package alipay
 
 import (
