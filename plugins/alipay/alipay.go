@@ -30,9 +30,17 @@
 //     plugins/builtin or any settings page; the keys, app id and seller id
 //     are to be wired from the shop's config / back office, then New(Config)
 //     registered with Registry.AddPaymentProvider;
-//   - refund notifications: Alipay refunds answer at once (fund_change), so
-//     the provider never reports RefundPending except when neither the
-//     refund nor the refund query says the money moved;
+//   - refund notifications: none are needed or read. alipay.trade.refund
+//     settles at once: fund_change Y is RefundSucceeded; N (a retried
+//     number) is confirmed with alipay.trade.fastpay.refund.query, and a
+//     refund neither confirms is returned as an error (retry with the same
+//     OutRefundNo) — the provider never answers RefundPending. The
+//     trade_status_sync Alipay sends after a refund (gmt_refund /
+//     out_biz_no) is ignored like the other statuses; the core logs every
+//     ignored notification as refused, since plugins has no "nothing to do"
+//     kind;
+//   - Query reports a fully refunded trade (TRADE_CLOSED) as closed, not
+//     paid: it is meant for attempts that never had a callback;
 //   - AES content encryption (encrypt_type) of requests and responses.
 package alipay
 
