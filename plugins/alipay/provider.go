@@ -183,7 +183,8 @@ func (*Provider) Ack(err error) (int, string, []byte) {
 // Refund calls alipay.trade.refund, which settles at once: fund_change Y
 // means the money is back. fund_change N (a retried number) is confirmed
 // with alipay.trade.fastpay.refund.query; a refund neither confirms is an
-// error, to be retried with the same OutRefundNo.
+// error, to be retried with the same OutRefundNo. Alipay gives a refund no
+// id of its own: ProviderRefundID is the trade's trade_no.
 func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plugins.RefundResult, error) {
 	if !p.configured() {
 		return nil, plugins.ErrProviderUnavailable

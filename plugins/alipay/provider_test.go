@@ -322,3 +322,25 @@ func FuzzVerifyNotify(f *testing.F) {
 		}
 	})
 }
+
+func TestPayChannelFromUserAgent(t *testing.T) {
+	p := testProvider(t, DefaultGateway)
+	ctx := context.Background()
+	long := strings.Repeat("商", 300)
+	for ua, kind := range map[string]string{uaIPhone: plugins.PayRedirect, uaDesktop: plugins.PayForm} {
+		act, err := p.Pay(ctx, plugins.PayRequest{Payment: &store.Payment{OutTradeNo: "U1", Amount: 100}, Subject: long, UserAgent: ua})
+		if err != nil || act.Kind != kind {
+			t.Fatalf("%s: %+v %v", ua, act, err)
+		}
+	}
+	_, fields, err := p.Client().PagePay(TradePay{OutTradeNo: "U1", Amount: 100, Subject: long})
+	if err != nil || !strings.Contains(fields["biz_content"], `"subject":"`+strings.Repeat("商", 256)+`"`) {
+		t.Errorf("subject not cut to 256 characters: %v", err)
+	}
+	if _, err := p.Pay(ctx, plugins.PayRequest{Payment: &store.Payment{OutTradeNo: "U1", Amount: 100, Channel: "jsapi"}}); err == nil {
+		t.Error("unknown channel accepted")
+	}
+	if _, err := New(Config{}).Pay(ctx, plugins.PayRequest{Payment: &store.Payment{OutTradeNo: "U1", Amount: 100}}); !errors.Is(err, plugins.ErrProviderUnavailable) {
+		t.Errorf("unconfigured pay: %v", err)
+	}
+}
