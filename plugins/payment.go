@@ -44,8 +44,11 @@ type PaymentEnv struct {
 	DB *store.DB
 	// Mode is "development" or "production".
 	Mode string
-	// Logger is the program's logger.
+	// Logger is the program's logger. Never log a secret.
 	Logger *slog.Logger
+	// HTTPClient calls the gateways (with a timeout); nil means the
+	// provider's own default.
+	HTTPClient *http.Client
 }
 
 // Production reports whether the shop runs in production mode.
@@ -129,7 +132,10 @@ type PayRequest struct {
 	// the IP).
 	ClientIP  string
 	UserAgent string
-	// OpenID is the payer's WeChat OpenID for JSAPI; "" otherwise.
+	// OpenID is the payer's identity under the provider's PayerNamespace
+	// (the WeChat OpenID for JSAPI), filled by the core for a provider that
+	// implements PayerNamespacer; "" otherwise. The same value is on the
+	// context (IdentityFrom).
 	OpenID string
 }
 
@@ -179,6 +185,18 @@ type RefundRequest struct {
 	Amount      store.Fen // > 0, at most Payment.Amount − Payment.Refunded
 	Reason      string
 	NotifyURL   string // absolute URL of POST /pay/notify/<ID>, for refund callbacks
+}
+
+// RefundQuerier is a provider that can say what became of a refund: the
+// reconciliation job asks it about refunds still pending long after they
+// were sent (a lost refund notification, or a process stopped between
+// sending the refund and recording the answer).
+type RefundQuerier interface {
+	// QueryRefund asks the gateway about the refund numbered outRefundNo of
+	// the payment. Status is RefundPending (still processing), RefundSucceeded
+	// or RefundFailed; found is false when the gateway knows no such refund
+	// (it was never sent: the core sends it again with the same number).
+	QueryRefund(ctx context.Context, p *store.Payment, outRefundNo string) (res *RefundNotice, found bool, err error)
 }
 
 // Refund statuses.

@@ -67,6 +67,7 @@ type Registry struct {
 	plugins map[string]*registered
 
 	payments paymentSet // payment providers (payment.go)
+	logins   loginSet   // login providers (login.go)
 }
 
 // registered is a plugin with its run-time switch and the undo of what it bound.
@@ -99,6 +100,12 @@ func (r *Registry) Register(p Plugin) error {
 	id := p.ID()
 	if !validID(id) {
 		return fmt.Errorf("plugins: invalid plugin id %q", id)
+	}
+
+	if c, ok := p.(Configurable); ok {
+		if err := CheckSchema(c.SettingsSchema()); err != nil {
+			return fmt.Errorf("plugins: register %q: %w", id, err)
+		}
 	}
 
 	reg := &registered{plugin: p}

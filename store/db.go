@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"embed"
 	"errors"
@@ -46,6 +47,8 @@ type DB struct {
 	orderHook OrderHook
 	// pricer runs the price pipeline at checkout (SetPricer).
 	pricer Pricer
+	// sealer seals secret plugin settings (SetSecretKey); nil: none.
+	sealer cipher.AEAD
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies the
