@@ -74,6 +74,13 @@ type Config struct {
 	Theme struct {
 		Active string `mapstructure:"active"`
 	} `mapstructure:"theme"`
+	Secrets struct {
+		Key string `mapstructure:"key"`
+	} `mapstructure:"secrets"`
+	// Plugins are plugin settings by plugin id and key (plugins.wechatpay.mch_id).
+	Plugins map[string]map[string]string `mapstructure:"plugins"`
+	// getenv reads XIAODIAN_PLUGINS_<ID>_<KEY> once the plugins are known.
+	getenv func(string) string
 }
 
 // loadConfig reads the configuration: defaults, then config.yaml (or the
@@ -94,6 +101,7 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	v.SetDefault("uploads.max_megapixels", 40)
 	v.SetDefault("uploads.sizes", handlers.DefaultImageSizes)
 	v.SetDefault("theme.active", "default")
+	v.SetDefault("secrets.key", "")
 
 	file := ""
 	if f := fs.Lookup("config"); f != nil {
@@ -135,6 +143,7 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	if err := v.Unmarshal(&cfg); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	cfg.getenv = getenv
 	if cfg.Mode != "development" && cfg.Mode != "production" {
 		return nil, fmt.Errorf("config: mode must be development or production, not %q", cfg.Mode)
 	}
@@ -166,6 +175,7 @@ func appConfig(cfg *Config, log *slog.Logger) handlers.AppConfig {
 		SecureCookies: strings.HasPrefix(cfg.Server.BaseURL, "https://"), BaseURL: cfg.Server.BaseURL,
 		TrustedOrigins: cfg.Server.TrustedOrigins, TrustedProxies: cfg.Server.TrustedProxies, AccessLog: cfg.Log.Access,
 		UploadLimits: limits, ImageSizes: cfg.Uploads.Sizes, Version: version, Logger: log,
+		SecretKey: cfg.Secrets.Key, PluginConfig: cfg.Plugins, Getenv: cfg.getenv,
 	}
 }
 
@@ -289,6 +299,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	app.Handler.WaitBackground() // late-payment refunds under way
 	return nil
 }
 

@@ -30,6 +30,15 @@ type AppConfig struct {
 	ImageSizes     []int
 	Version        string
 	Logger         *slog.Logger
+	// SecretKey seals the secret plugin settings (secrets.key): 64 hex
+	// digits or base64 of 32 bytes. Empty: the data folder's secret.key,
+	// made on first start.
+	SecretKey string
+	// PluginConfig holds plugin settings from the config file
+	// (plugins.<id>.<key>); Getenv reads XIAODIAN_PLUGINS_<ID>_<KEY>, which
+	// win. Both are locked in the back office.
+	PluginConfig map[string]map[string]string
+	Getenv       func(string) string
 }
 
 // App is an assembled shop: database, media, themes, plugins and the HTTP
@@ -71,11 +80,26 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	fail := func(err error) (*App, error) {
 		return nil, errors.Join(err, db.Close())
 	}
+	key, keySource, err := loadSecretKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	if err := db.SetSecretKey(key); err != nil {
+		return fail(err)
+	}
+	cfg.Logger.Debug("secret plugin settings sealed", "key", keySource)
 	if app.Media, err = media.New(filepath.Join(cfg.DataDir, "uploads"), cfg.UploadLimits, cfg.ImageSizes); err != nil {
 		return fail(err)
 	}
 	app.Plugins = plugins.NewRegistry()
 	if err := plugins.Load(app.Plugins, builtin.Plugins()); err != nil {
+		return fail(err)
+	}
+	if err := applyPluginStates(ctx, db, app.Plugins); err != nil {
+		return fail(err)
+	}
+	overrides, err := pluginOverrides(app.Plugins, cfg.PluginConfig, cfg.Getenv)
+	if err != nil {
 		return fail(err)
 	}
 	// The registry runs the price pipeline and the order events.
@@ -90,11 +114,15 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	app.Handler, err = New(ctx, Options{
 		DB: db, Media: app.Media, Plugins: app.Plugins, Themes: app.Themes, Logger: cfg.Logger,
 		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, BaseURL: cfg.BaseURL, TrustedOrigins: cfg.TrustedOrigins, TrustedProxies: cfg.TrustedProxies,
-		AccessLog: cfg.AccessLog, Version: cfg.Version,
+		AccessLog: cfg.AccessLog, Version: cfg.Version, PluginOverrides: overrides,
 	})
 	if err != nil {
 		return fail(err)
 	}
+	// Payment providers get their environment, then every plugin its
+	// settings.
+	app.Handler.startPayments(ctx)
+	app.Handler.configurePlugins(ctx)
 	app.HTTP = app.Handler.Router()
 	return app, nil
 }

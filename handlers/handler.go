@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
@@ -45,6 +46,9 @@ type Options struct {
 	AccessLog bool
 	// Version is the build version shown in the back office.
 	Version string
+	// PluginOverrides are the plugin settings from the config file and the
+	// environment (locked in the back office).
+	PluginOverrides map[string]plugins.SettingValues
 }
 
 // Handler holds what every route needs.
@@ -57,6 +61,14 @@ type Handler struct {
 	opts     Options
 	sessions *sessionStore
 	pages    *pageCache
+	pcfg     *pluginConfig
+	gateways *http.Client
+	// bg counts background work (late-payment refunds); bgSlots bounds it.
+	bg      sync.WaitGroup
+	bgSlots chan struct{}
+	// reconcileMu keeps two reconciliation runs (the job and the back
+	// office's 立即对账) from asking about the same attempts at once.
+	reconcileMu sync.Mutex
 }
 
 // New builds the handler set.
@@ -74,8 +86,34 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	return &Handler{
 		db: o.DB, media: o.Media, plugins: o.Plugins, themes: o.Themes, log: o.Logger, opts: o,
 		sessions: ss, pages: newPageCache(2000),
+		pcfg: &pluginConfig{overrides: o.PluginOverrides}, gateways: gatewayClient(),
+		bgSlots: make(chan struct{}, 4),
 	}, nil
 }
+
+// background runs fn outside the request (which has its answer already),
+// at most a few at a time, with a deadline of its own. Work that fails is
+// picked up by the reconciliation job.
+func (h *Handler) background(fn func(ctx context.Context)) {
+	h.bg.Add(1)
+	go func() {
+		defer h.bg.Done()
+		h.bgSlots <- struct{}{}
+		defer func() { <-h.bgSlots }()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		defer func() {
+			if r := recover(); r != nil {
+				h.log.Error("background work panicked", "panic", r)
+			}
+		}()
+		fn(ctx)
+	}()
+}
+
+// WaitBackground waits for the background work started so far (tests, and
+// shutdown).
+func (h *Handler) WaitBackground() { h.bg.Wait() }
 
 // HandlerFunc is a gin handler that returns its failure; wrap turns it into
 // a gin.HandlerFunc that maps the error to a status and a friendly page.

@@ -28,6 +28,7 @@ func (h *Handler) jobs() []job {
 		}},
 		{name: "cancel-unpaid", every: time.Minute, run: h.cancelUnpaidJob},
 		{name: "auto-receive", every: 10 * time.Minute, run: h.autoReceiveJob},
+		{name: "reconcile-payments", every: 2 * time.Minute, run: h.reconcileJob},
 	}
 }
 

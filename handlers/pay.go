@@ -63,7 +63,7 @@ func isRechargeNo(no string) bool { return strings.HasPrefix(no, "R") }
 // startPayments gives the providers their environment, once (see
 // plugins.Registry.StartPayments); every payment route calls it first.
 func (h *Handler) startPayments(ctx context.Context) {
-	h.plugins.StartPayments(context.WithoutCancel(ctx), plugins.PaymentEnv{DB: h.db, Mode: h.opts.Mode, Logger: h.log})
+	h.plugins.StartPayments(context.WithoutCancel(ctx), plugins.PaymentEnv{DB: h.db, Mode: h.opts.Mode, Logger: h.log, HTTPClient: h.gateways})
 }
 
 // payProviders are the providers that can take a payment from this browser,
@@ -371,8 +371,8 @@ func (h *Handler) payNotify(c *gin.Context) error {
 
 // handleNotify verifies a callback with its provider and applies it. A
 // payment that arrives for an order (or recharge) that can no longer take
-// it is refunded through the provider, then recorded; so is one already
-// recorded whose refund failed before (the gateway retries the callback).
+// it is sent back in the background (see applyNotice), so the gateway gets
+// its answer within its deadline.
 func (h *Handler) handleNotify(ctx context.Context, p plugins.PaymentProvider, r *http.Request, body []byte) error {
 	n, err := p.VerifyNotify(ctx, r, body)
 	if err != nil {
@@ -382,32 +382,14 @@ func (h *Handler) handleNotify(ctx context.Context, p plugins.PaymentProvider, r
 	switch n.Kind {
 	case plugins.NotifyPayment:
 		notice := *n.Payment
-		notice.Provider = p.ID() // a provider speaks only for itself
-		result, pay, err := h.db.ApplyPayment(ctx, notice)
-		if err != nil {
-			if errors.Is(err, store.ErrPaymentMismatch) {
-				h.log.Warn("payment callback does not match", "provider", p.ID(), "out_trade_no", notice.OutTradeNo, "amount", notice.Amount)
-			}
-			return err
-		}
-		late := result == store.ApplyLate
-		if result == store.ApplyDuplicate && pay.Status == store.PaymentPaid {
-			if late, err = h.paymentUnused(ctx, pay); err != nil {
-				return err
-			}
-		}
-		if late {
-			return h.refundLate(ctx, p, pay)
-		}
-		return nil
+		notice.AppliedBy = store.AppliedByNotify
+		_, err := h.applyNotice(ctx, p, notice)
+		return err
 	case plugins.NotifyRefund:
 		// A refund the provider finished later (WeChat Pay's refunds do):
-		// the after-sale's refund is applied or marked failed. Late-payment
-		// refunds (numbers "L" + out_trade_no) were recorded when accepted.
+		// an after-sale's refund is applied or marked failed, a late
+		// payment's refund finished.
 		r := n.Refund
-		if strings.HasPrefix(r.OutRefundNo, lateRefundPrefix) {
-			return nil
-		}
 		err := h.db.FinishRefund(ctx, r.OutRefundNo, r.ProviderRefundID, r.Status == plugins.RefundSucceeded)
 		if errors.Is(err, store.ErrNotFound) {
 			h.log.Warn("refund callback for no refund", "provider", p.ID(), "out_refund_no", r.OutRefundNo)
@@ -417,6 +399,32 @@ func (h *Handler) handleNotify(ctx context.Context, p plugins.PaymentProvider, r
 	default:
 		return fmt.Errorf("notify kind %q: %w", n.Kind, plugins.ErrBadNotify)
 	}
+}
+
+// applyNotice applies a provider's verified word that an attempt was paid
+// — from its callback or from the reconciliation job's query, the same way.
+// Money that nothing can take (a cancelled, repriced or otherwise paid
+// order or recharge; or a replay of such a notice whose refund was not
+// sent) is refunded in full in the background; the job retries what fails.
+func (h *Handler) applyNotice(ctx context.Context, p plugins.PaymentProvider, notice store.PaymentNotice) (store.ApplyResult, error) {
+	notice.Provider = p.ID() // a provider speaks only for itself
+	result, pay, err := h.db.ApplyPayment(ctx, notice)
+	if err != nil {
+		if errors.Is(err, store.ErrPaymentMismatch) {
+			h.log.Warn("payment notice does not match", "provider", p.ID(), "out_trade_no", notice.OutTradeNo, "amount", notice.Amount, "by", notice.AppliedBy)
+		}
+		return 0, err
+	}
+	late := result == store.ApplyLate
+	if result == store.ApplyDuplicate && pay.Status == store.PaymentPaid {
+		if late, err = h.paymentUnused(ctx, pay); err != nil {
+			return result, err
+		}
+	}
+	if late {
+		h.background(func(ctx context.Context) { h.refundLate(ctx, p, pay) })
+	}
+	return result, nil
 }
 
 // paymentUnused reports whether a paid attempt paid for nothing: its order
@@ -436,30 +444,64 @@ func (h *Handler) paymentUnused(ctx context.Context, pay *store.Payment) (bool, 
 	return o.PaymentID != pay.ID, nil
 }
 
-// refundLate sends the whole of a late payment back and records it. The
-// refund number is derived from the attempt, so a retried refund is the
-// same refund at the gateway.
-func (h *Handler) refundLate(ctx context.Context, p plugins.PaymentProvider, pay *store.Payment) error {
-	res, err := p.Refund(ctx, plugins.RefundRequest{
-		Payment: pay, OutRefundNo: lateRefundPrefix + pay.OutTradeNo, Amount: pay.Amount - pay.Refunded, Reason: "late payment",
-	})
+// refundLate sends the whole of a late payment back: the refund is recorded
+// pending first (a second caller finds it and stops), then sent; the
+// provider's answer finishes it, or its refund callback or the
+// reconciliation job does later. Every outcome is in the reconciliation log.
+func (h *Handler) refundLate(ctx context.Context, p plugins.PaymentProvider, pay *store.Payment) {
+	lr, err := h.db.BeginLateRefund(ctx, pay.ID)
+	if errors.Is(err, store.ErrConflict) {
+		return // already refunded, or being refunded
+	}
 	if err != nil {
-		h.log.Error("late payment refund failed", "provider", p.ID(), "out_trade_no", pay.OutTradeNo, "err", err)
-		return err
+		h.log.Error("late payment refund not recorded", "provider", p.ID(), "out_trade_no", pay.OutTradeNo, "err", err)
+		return
 	}
-	if res.Status == plugins.RefundFailed {
-		return fmt.Errorf("late payment refund %s failed", pay.OutTradeNo)
-	}
-	// A pending refund is recorded now too: the provider has accepted it.
-	if err := h.db.RecordLateRefund(ctx, pay.ID, res.ProviderRefundID); err != nil {
-		return err
-	}
-	h.log.Info("late payment refunded", "provider", p.ID(), "out_trade_no", pay.OutTradeNo, "amount", pay.Amount)
-	return nil
+	h.sendRefund(ctx, p, lr.Payment, lr.RefundID, lr.OutRefundNo, lr.Amount, "late payment", store.ReconcileLateRefunded, store.ReconcileLateRefundFailed)
 }
 
-// lateRefundPrefix starts the refund number of a late payment's refund.
-const lateRefundPrefix = "L"
+// sendRefund asks the provider to refund amount of pay under the recorded
+// refund outRefundNo and applies an immediate answer; a pending answer is
+// finished later. okKind and failKind name the findings logged.
+func (h *Handler) sendRefund(ctx context.Context, p plugins.PaymentProvider, pay *store.Payment, refundID int64, outRefundNo string, amount store.Fen, reason, okKind, failKind string) {
+	entry := store.ReconcileEntry{Provider: p.ID(), PaymentID: pay.ID, RefundID: refundID, Amount: amount}
+	res, err := p.Refund(ctx, plugins.RefundRequest{
+		Payment: pay, OutRefundNo: outRefundNo, Amount: amount, Reason: reason,
+		NotifyURL: h.notifyURL(p.ID()),
+	})
+	switch {
+	case err != nil:
+		// Left pending: the job asks the gateway later, and sends it again
+		// with the same number when the gateway never got it.
+		h.log.Error("refund not sent", "provider", p.ID(), "out_refund_no", outRefundNo, "err", err)
+		entry.Kind, entry.Note = failKind, err.Error()
+	case res.Status == plugins.RefundPending:
+		h.log.Info("refund accepted, pending", "provider", p.ID(), "out_refund_no", outRefundNo)
+		return
+	default:
+		ok := res.Status == plugins.RefundSucceeded
+		if ferr := h.db.FinishRefund(context.WithoutCancel(ctx), outRefundNo, res.ProviderRefundID, ok); ferr != nil {
+			h.log.Error("refund answer not recorded", "provider", p.ID(), "out_refund_no", outRefundNo, "err", ferr)
+		}
+		entry.Kind = okKind
+		if !ok {
+			entry.Kind, entry.Note = failKind, "refused by the provider"
+		}
+	}
+	if err := h.db.LogReconcile(context.WithoutCancel(ctx), entry); err != nil {
+		h.log.Error("reconcile log", "err", err)
+	}
+}
+
+// notifyURL is the absolute callback address of a provider (server.base_url
+// must be set for gateways outside to reach it).
+func (h *Handler) notifyURL(provider string) string {
+	base := strings.TrimRight(h.opts.BaseURL, "/")
+	if base == "" {
+		return ""
+	}
+	return base + payNotifyPath + provider
+}
 
 // refundThrough is a store.RefundFunc that sends money back through the
 // payment's provider (after-sales refunds); nil when no provider of that id
@@ -472,7 +514,8 @@ func (h *Handler) refundThrough(ctx context.Context, provider string) store.Refu
 		return nil
 	}
 	return func(ctx context.Context, pay *store.Payment, amount store.Fen, outRefundNo string) (string, error) {
-		res, err := p.Refund(ctx, plugins.RefundRequest{Payment: pay, OutRefundNo: outRefundNo, Amount: amount, Reason: "aftersale"})
+		res, err := p.Refund(ctx, plugins.RefundRequest{Payment: pay, OutRefundNo: outRefundNo, Amount: amount,
+			Reason: "aftersale", NotifyURL: h.notifyURL(provider)})
 		if err != nil {
 			return "", err
 		}

@@ -749,10 +749,12 @@ func (db *DB) finishRefundTx(ctx context.Context, tx *sql.Tx, refundID int64, pr
 	return db.applyRefundTx(ctx, tx, h, actor, restock, paymentID, outNo)
 }
 
-// FinishRefund applies a provider's later word on a pending after-sale
-// refund (its refund notification): succeeded applies the refund like
-// RefundAftersale does, otherwise the refund is marked failed and the
-// after-sale is refundable again. A refund already finished the same way
+// FinishRefund applies a provider's later word on a pending refund (its
+// refund notification, or the reconciliation job's query). For an
+// after-sale, succeeded applies the refund like RefundAftersale does,
+// otherwise the refund is marked failed and the after-sale is refundable
+// again; for a late payment's refund (BeginLateRefund) the attempt becomes
+// refunded_late, or the refund failed and is tried again later. A refund already finished the same way
 // is a no-op (notifications repeat); an unknown number is ErrNotFound.
 func (db *DB) FinishRefund(ctx context.Context, outRefundNo, providerRefundID string, succeeded bool) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
@@ -761,7 +763,7 @@ func (db *DB) FinishRefund(ctx context.Context, outRefundNo, providerRefundID st
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT id, aftersale_id, status FROM refunds WHERE out_refund_no = ?`, outRefundNo).
 			Scan(&id, &aftersaleID, &status)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !aftersaleID.Valid) {
+		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
@@ -772,6 +774,8 @@ func (db *DB) FinishRefund(ctx context.Context, outRefundNo, providerRefundID st
 			return nil
 		case status != RefundPending:
 			return fmt.Errorf("refund %s is %s: %w", outRefundNo, status, ErrConflict)
+		case !aftersaleID.Valid:
+			return db.finishLateRefundTx(ctx, tx, id, providerRefundID, succeeded)
 		case succeeded:
 			return db.finishRefundTx(ctx, tx, id, providerRefundID, SystemActor)
 		default:

@@ -52,7 +52,16 @@ type PaymentNotice struct {
 	Amount        Fen
 	Currency      string // "" means CNY
 	Raw           string // the verified notification, kept for audit
+	// AppliedBy says how the word came: AppliedByNotify (the gateway's
+	// callback, the default) or AppliedByQuery (the reconciliation job).
+	AppliedBy string
 }
+
+// How a payment was applied.
+const (
+	AppliedByNotify = "notify"
+	AppliedByQuery  = "query"
+)
 
 // ApplyResult says what ApplyPayment did.
 type ApplyResult int
@@ -240,7 +249,11 @@ func (db *DB) ApplyPayment(ctx context.Context, n PaymentNotice) (ApplyResult, *
 			}
 			return ErrPaymentMismatch // one attempt, two different transactions
 		}
-		result, err = db.applyPaymentTx(ctx, tx, p, n.ProviderTxnID, n.Raw)
+		by := n.AppliedBy
+		if by != AppliedByQuery {
+			by = AppliedByNotify
+		}
+		result, err = db.applyPaymentTx(ctx, tx, p, n.ProviderTxnID, n.Raw, by)
 		return err
 	})
 	if err != nil {
@@ -254,12 +267,12 @@ func (db *DB) ApplyPayment(ctx context.Context, n PaymentNotice) (ApplyResult, *
 }
 
 // applyPaymentTx records the attempt as paid and pays what it was for.
-func (db *DB) applyPaymentTx(ctx context.Context, tx *sql.Tx, p *Payment, txnID, raw string) (ApplyResult, error) {
+func (db *DB) applyPaymentTx(ctx context.Context, tx *sql.Tx, p *Payment, txnID, raw, appliedBy string) (ApplyResult, error) {
 	now := db.now().Unix()
 	// The attempt may have been closed (order cancelled or repriced) — the
 	// money still arrived, so it is recorded as paid either way.
-	if err := execOne(ctx, tx, `UPDATE payments SET status = 'paid', provider_txn_id = ?, paid_at = ?, raw = ?
-		WHERE id = ? AND provider_txn_id IS NULL`, txnID, now, raw, p.ID); err != nil {
+	if err := execOne(ctx, tx, `UPDATE payments SET status = 'paid', provider_txn_id = ?, paid_at = ?, raw = ?, applied_by = ?
+		WHERE id = ? AND provider_txn_id IS NULL`, txnID, now, raw, appliedBy, p.ID); err != nil {
 		return 0, err
 	}
 	if p.Purpose == PurposeRecharge {
@@ -364,30 +377,13 @@ func setPickupCodeTx(ctx context.Context, tx *sql.Tx, orderID int64) error {
 }
 
 // RecordLateRefund records that a late payment (ApplyLate) was refunded in
-// full through its provider.
+// full through its provider: BeginLateRefund and FinishRefund in one go.
 func (db *DB) RecordLateRefund(ctx context.Context, paymentID int64, providerRefundID string) error {
-	return db.Write(ctx, func(tx *sql.Tx) error {
-		var amount Fen
-		var orderID sql.NullInt64
-		// Only money nothing took: not the payment of its order or recharge.
-		if err := tx.QueryRowContext(ctx, `SELECT amount_fen, order_id FROM payments p WHERE id = ? AND status = 'paid'
-			AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.payment_id = p.id)
-			AND NOT EXISTS (SELECT 1 FROM recharges r WHERE r.payment_id = p.id)`, paymentID).
-			Scan(&amount, &orderID); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrConflict
-			}
-			return err
-		}
-		now := db.now()
-		if _, _, err := insertNumberedTx(ctx, tx, now, 8, `INSERT INTO refunds
-			(out_refund_no, payment_id, order_id, amount_fen, status, provider_refund_id, reason, created_at, done_at)
-			VALUES (?, ?, ?, ?, 'succeeded', ?, 'late payment', ?, ?)`,
-			paymentID, orderID, amount, providerRefundID, now.Unix(), now.Unix()); err != nil {
-			return fmt.Errorf("late refund: %w", err)
-		}
-		return execOne(ctx, tx, `UPDATE payments SET status = 'refunded_late', refunded_fen = amount_fen WHERE id = ?`, paymentID)
-	})
+	lr, err := db.BeginLateRefund(ctx, paymentID)
+	if err != nil {
+		return err
+	}
+	return db.FinishRefund(ctx, lr.OutRefundNo, providerRefundID, true)
 }
 
 // PayWithBalance pays the customer's unpaid order from their wallet

@@ -40,10 +40,13 @@ ALTER TABLE customers ADD COLUMN ref_code TEXT;
 CREATE UNIQUE INDEX customers_ref_code ON customers (ref_code) WHERE ref_code IS NOT NULL;
 
 -- How an attempt came to be paid (the gateway's callback, or the
--- reconciliation job's query), and when the job last asked the gateway.
+-- reconciliation job's query), when the job last asked the gateway and how
+-- often, and when the gateway was told to close an attempt our side closed
+-- (a cancelled or repriced order).
 ALTER TABLE payments ADD COLUMN applied_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE payments ADD COLUMN checked_at INTEGER;
 ALTER TABLE payments ADD COLUMN checks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE payments ADD COLUMN gateway_closed_at INTEGER;
 ALTER TABLE refunds ADD COLUMN checked_at INTEGER;
 ALTER TABLE refunds ADD COLUMN checks INTEGER NOT NULL DEFAULT 0;
 
