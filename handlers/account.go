@@ -95,6 +95,7 @@ func (h *Handler) loginForm(c *gin.Context, next string) (themes.LoginPage, erro
 	}
 	return themes.LoginPage{
 		Page: page, Action: "/login", Next: next, RegisterURL: withNext("/register", next), BackURL: backURL(next),
+		Social: h.socialLogins(c, next),
 	}, nil
 }
 

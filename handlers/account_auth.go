@@ -41,6 +41,13 @@ func (h *Handler) requireCustomer(c *gin.Context) {
 	next := "/me"
 	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 		next = c.Request.URL.RequestURI()
+		// Inside WeChat a returning WeChat user is signed in without a
+		// form (silent 网页授权); a new one is asked once, then bound.
+		if u := h.silentLoginURL(c, next); u != "" && !isHTMX(c) {
+			redirect(c, u)
+			c.Abort()
+			return
+		}
 	}
 	redirect(c, "/login?next="+url.QueryEscape(next))
 	c.Abort()

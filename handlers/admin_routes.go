@@ -56,4 +56,5 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	h.adminWalletRoutes(g) // customers, wallets, recharge packages (admin_wallet.go)
 	h.adminAftersaleRoutes(g)
 	h.adminOrderRoutes(g)
+	h.adminPaymentRoutes(g) // 支付设置, records, reconciliation (admin_payments.go)
 }

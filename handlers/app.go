@@ -39,6 +39,8 @@ type AppConfig struct {
 	// win. Both are locked in the back office.
 	PluginConfig map[string]map[string]string
 	Getenv       func(string) string
+	// Plugins are the plugins to load; nil means builtin.Plugins().
+	Plugins []plugins.Plugin
 }
 
 // App is an assembled shop: database, media, themes, plugins and the HTTP
@@ -92,7 +94,11 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 		return fail(err)
 	}
 	app.Plugins = plugins.NewRegistry()
-	if err := plugins.Load(app.Plugins, builtin.Plugins()); err != nil {
+	list := cfg.Plugins
+	if list == nil {
+		list = builtin.Plugins()
+	}
+	if err := plugins.Load(app.Plugins, list); err != nil {
 		return fail(err)
 	}
 	if err := applyPluginStates(ctx, db, app.Plugins); err != nil {

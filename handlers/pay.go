@@ -42,7 +42,7 @@ const (
 // callback is a gateway's server-to-server POST: no session, no customer.
 func (h *Handler) payRoutes(r *gin.Engine) {
 	r.POST(payNotifyPath+":provider", h.wrap(h.payNotify))
-	g := r.Group("/pay", h.requireCustomer)
+	g := r.Group("/pay", h.requireCustomer, h.withIdentities)
 	g.GET("/result/:no", h.wrap(h.payResultPage))
 	g.GET("/sandbox/:no", h.wrap(h.sandboxGatewayPage))
 	g.POST("/sandbox/:no", h.wrap(h.sandboxConfirm))
@@ -192,6 +192,10 @@ func (h *Handler) payPage(c *gin.Context) error {
 		c.Redirect(http.StatusSeeOther, payResultURL(o.No))
 		return nil
 	}
+	if u := h.openIDRedirect(c, payURL(o.No)); u != "" {
+		c.Redirect(http.StatusSeeOther, u)
+		return nil
+	}
 	vm, err := h.payForm(c, o, c.Query("method"))
 	if err != nil {
 		return err
@@ -287,6 +291,9 @@ func (h *Handler) pay(c *gin.Context) error {
 // WeChat's in-app payment.
 func (h *Handler) followPayAction(c *gin.Context, p plugins.PaymentProvider, req plugins.PayRequest, backURL, resultURL string) error {
 	ctx := c.Request.Context()
+	if pn, ok := p.(plugins.PayerNamespacer); ok && req.OpenID == "" {
+		req.OpenID = plugins.IdentityFrom(ctx, pn.PayerNamespace())
+	}
 	action, err := p.Pay(ctx, req)
 	if err != nil {
 		return fmt.Errorf("pay through %s: %w", p.ID(), err)

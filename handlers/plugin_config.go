@@ -156,6 +156,8 @@ type pluginConfig struct {
 
 	mu     sync.Mutex
 	status map[string]pluginStatus
+	// saveMu makes saving settings one at a time: check, store, apply.
+	saveMu sync.Mutex
 }
 
 // pluginStatus is how configuring a plugin went.

@@ -46,7 +46,12 @@ func (h *Handler) Router() http.Handler {
 	admin.POST("/logout", h.wrap(h.logout))
 	h.adminRoutes(admin)
 
+	r.GET("/wechat/share-config", h.wrap(h.shareConfig))
+
 	r.NoRoute(h.wrap(func(c *gin.Context) error {
+		if c.Request.Method == http.MethodGet && h.serveVerifyFile(c) {
+			return nil
+		}
 		if strings.HasPrefix(c.Request.URL.Path, "/admin") || h.themes == nil {
 			return errNoRoute
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/themes"
+	"github.com/xiaodian/xiaodian/views"
 	"github.com/xiaodian/xiaodian/views/i18n"
 )
 
@@ -48,6 +49,9 @@ func (h *Handler) shopHome(c *gin.Context) error {
 		return err
 	}
 
+	if len(banners) > 0 {
+		page.Share.Image = h.absURL(c, views.ImageURL(banners[0].Image, 375))
+	}
 	slides := make([]themes.BannerSlide, 0, len(banners))
 	for _, b := range banners {
 		slides = append(slides, themes.BannerSlide{Image: b.Image, Title: b.Title, URL: store.SafeLink(b.Link)})

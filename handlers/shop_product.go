@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/themes"
+	"github.com/xiaodian/xiaodian/views"
 	"github.com/xiaodian/xiaodian/views/i18n"
 )
 
@@ -32,6 +34,10 @@ func (h *Handler) shopProduct(c *gin.Context) error {
 		return err
 	}
 	page.Description = p.Subtitle
+	page.Share = themes.ShareCard{Title: p.Title, Description: cmp.Or(p.Subtitle, page.ShopName)}
+	if p.Cover != "" {
+		page.Share.Image = h.absURL(c, views.ImageURL(p.Cover, 375))
+	}
 	page.Header.Hidden = true
 	page.TabBar = themes.TabBar{}
 	ev := &plugins.ProductViewEvent{ProductID: p.ID}

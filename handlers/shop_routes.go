@@ -36,6 +36,7 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 
 	// Customer accounts (account.go): never cached, they are personal.
 	h.accountRoutes(r)
+	h.socialRoutes(r) // 微信登录 (auth_social.go)
 	// Shipping addresses and the region picker (address.go).
 	h.addressRoutes(r)
 	// The shopping cart (cart.go): personal, never cached.

@@ -28,7 +28,7 @@ const (
 
 // walletRoutes registers the wallet pages; all personal, never cached.
 func (h *Handler) walletRoutes(r *gin.Engine) {
-	g := r.Group(walletPath, h.requireCustomer)
+	g := r.Group(walletPath, h.requireCustomer, h.withIdentities)
 	g.GET("", h.wrap(h.walletPage))
 	g.GET("/ledger", h.wrap(h.walletLedger))
 	g.GET("/recharge", h.wrap(h.rechargePage))

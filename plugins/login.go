@@ -189,3 +189,40 @@ func (r *Registry) LoginProviderFor(ns string) (LoginProvider, bool) {
 	}
 	return nil, false
 }
+
+// ProviderPlugins returns the ids of the plugins that added a payment or a
+// login provider, in registration order: the back office's 支付设置 lists
+// them.
+func (r *Registry) ProviderPlugins() []string {
+	owners := map[string]bool{}
+	r.payments.mu.RLock()
+	for _, rp := range r.payments.providers {
+		owners[rp.pluginID] = true
+	}
+	r.payments.mu.RUnlock()
+	r.logins.mu.RLock()
+	for _, rl := range r.logins.providers {
+		owners[rl.pluginID] = true
+	}
+	r.logins.mu.RUnlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []string
+	for _, reg := range r.order {
+		if id := reg.plugin.ID(); owners[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Plugin returns the registered plugin id.
+func (r *Registry) Plugin(id string) (Plugin, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	reg, ok := r.plugins[id]
+	if !ok {
+		return nil, false
+	}
+	return reg.plugin, true
+}

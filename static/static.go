@@ -29,6 +29,8 @@ import (
 const (
 	AdminCSS = "admin.css"
 	HTMX     = "vendor/htmx/htmx.min.js"
+	// WxShare sets the WeChat share card of a storefront page.
+	WxShare = "wxshare.js"
 )
 
 // Prefix is the URL path under which Handler serves the shared assets.
@@ -40,7 +42,7 @@ const (
 	cacheShort     = "public, max-age=300"
 )
 
-//go:embed admin.css vendor/htmx/htmx.min.js vendor/htmx/LICENSE
+//go:embed admin.css wxshare.js vendor/htmx/htmx.min.js vendor/htmx/LICENSE
 var files embed.FS
 
 var shared = mustNewAssets(files, Prefix)

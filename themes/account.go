@@ -19,6 +19,9 @@ type LoginPage struct {
 	Errors      FieldErrors
 	RegisterURL string // the registration page, carrying Next
 	BackURL     string
+	// Social are the outside accounts this browser can sign in with (微信登录
+	// inside WeChat), shown above the form.
+	Social []SocialLogin
 }
 
 // RegisterPage is the registration form.

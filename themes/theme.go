@@ -148,9 +148,20 @@ type Page struct {
 	Title       string // document title; the layout appends the shop name
 	Description string // meta description; "" = none
 	ShopName    string
+	// Share is how the page looks when shared (the og: tags, which the
+	// WeChat share card reads); "" fields fall back to the title and
+	// description.
+	Share ShareCard
 	Header      Header
 	TabBar      TabBar // no items = no tab bar (the product page has a buy bar instead)
 	Footer      Footer
+}
+
+// ShareCard is a page's share card.
+type ShareCard struct {
+	Title       string
+	Description string
+	Image       string // absolute URL of the picture, "" = the shop's logo
 }
 
 // Header is the sticky top bar: back arrow, shop name and search box.

@@ -65,6 +65,9 @@ func (Theme) Login(vm themes.LoginPage) templ.Component { return LoginPage(vm) }
 // Register renders the customer registration page.
 func (Theme) Register(vm themes.RegisterPage) templ.Component { return RegisterPage(vm) }
 
+// AccountBind draws the page linking a new WeChat user to a phone account.
+func (Theme) AccountBind(vm themes.AccountBindPage) templ.Component { return AccountBindPage(vm) }
+
 // Member renders the member centre.
 func (Theme) Member(vm themes.MemberPage) templ.Component { return MemberPage(vm) }
 
@@ -92,6 +95,26 @@ func docTitle(p themes.Page) string {
 	default:
 		return p.Title + " - " + p.ShopName
 	}
+}
+
+// shareTitle is the share card's title: the page's own, or the title with
+// the shop's name.
+func shareTitle(p themes.Page) string {
+	if p.Share.Title != "" {
+		return p.Share.Title
+	}
+	return docTitle(p)
+}
+
+// shareDescription is the share card's line under the title.
+func shareDescription(p themes.Page) string {
+	if p.Share.Description != "" {
+		return p.Share.Description
+	}
+	if p.Description != "" {
+		return p.Description
+	}
+	return p.ShopName
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
