@@ -135,7 +135,6 @@ type PluginSettingChange struct {
 
 // SavePluginSettings stores the changes in one transaction: all or nothing.
 func (db *DB) SavePluginSettings(ctx context.Context, pluginID string, changes []PluginSettingChange) error {
-	type row struct{ key, value string }
 	prepared := make([]PluginSettingChange, 0, len(changes))
 	for _, c := range changes {
 		if c.Sealed && c.Value != "" {

@@ -151,10 +151,10 @@ type Page struct {
 	// Share is how the page looks when shared (the og: tags, which the
 	// WeChat share card reads); "" fields fall back to the title and
 	// description.
-	Share ShareCard
-	Header      Header
-	TabBar      TabBar // no items = no tab bar (the product page has a buy bar instead)
-	Footer      Footer
+	Share  ShareCard
+	Header Header
+	TabBar TabBar // no items = no tab bar (the product page has a buy bar instead)
+	Footer Footer
 }
 
 // ShareCard is a page's share card.
