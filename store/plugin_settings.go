@@ -204,3 +204,14 @@ func (db *DB) SetPluginState(ctx context.Context, pluginID string, enabled bool)
 	db.bumpCatalogue() // cached pages may show the plugin's blocks
 	return nil
 }
+
+// RawPluginSetting returns a stored value as it is in the database (sealed
+// values sealed), for audits and tests.
+func (db *DB) RawPluginSetting(ctx context.Context, pluginID, key string) (string, error) {
+	var v string
+	err := db.r.QueryRowContext(ctx, `SELECT value FROM plugin_settings WHERE plugin_id = ? AND key = ?`, pluginID, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return v, err
+}
