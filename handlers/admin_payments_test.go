@@ -84,7 +84,9 @@ func (testPayProvider) Pay(context.Context, plugins.PayRequest) (*plugins.PayAct
 func (testPayProvider) VerifyNotify(context.Context, *http.Request, []byte) (*plugins.Notification, error) {
 	return nil, plugins.ErrBadNotify
 }
-func (testPayProvider) Ack(error) (int, string, []byte) { return http.StatusBadRequest, "text/plain", nil }
+func (testPayProvider) Ack(error) (int, string, []byte) {
+	return http.StatusBadRequest, "text/plain", nil
+}
 func (testPayProvider) Refund(context.Context, plugins.RefundRequest) (*plugins.RefundResult, error) {
 	return nil, plugins.ErrProviderUnavailable
 }
