@@ -7,6 +7,7 @@ package builtin
 import (
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
+	"github.com/xiaodian/xiaodian/plugins/wechat"
 )
 
 // Plugins returns the plugins compiled into this binary, in load order. It
@@ -20,5 +21,6 @@ import (
 func Plugins() []plugins.Plugin {
 	return []plugins.Plugin{
 		sandbox.New(), // 模拟支付: demos only, off in production mode
+		wechat.New(),  // 微信公众号: 网页授权 login and share cards
 	}
 }
