@@ -52,8 +52,9 @@
 //     channel_jsapi, channel_h5, channel_native (on by default), base_url
 //     (https, or http for loopback hosts). Configure validates every field
 //     with an i18n key (views/i18n/wechatpay.*.json) and swaps the whole
-//     configuration in atomically; all empty (or defaults) = unconfigured:
-//     no channel, every call plugins.ErrProviderUnavailable.
+//     configuration in atomically; no credential at all (only switches or
+//     defaults) = unconfigured: no channel, every call
+//     plugins.ErrProviderUnavailable.
 //   - Channel: inside WeChat JSAPI when the payer's OpenID is known
 //     (plugins.IdentityFrom under plugins.WeChatNamespace(app_id)), else H5,
 //     else Native; on a phone H5, else Native; on a desktop Native only;

@@ -87,9 +87,9 @@ func (*Plugin) SettingsSchema() []plugins.SettingField {
 }
 
 // Configure checks the values and swaps the whole configuration in; on
-// error it changes nothing. Values that are all empty (or their defaults)
-// leave the plugin unconfigured: no channel is offered and every call
-// answers plugins.ErrProviderUnavailable.
+// error it changes nothing. Values without any merchant credential (all
+// empty, or only switches and defaults) leave the plugin unconfigured: no
+// channel is offered and every call answers plugins.ErrProviderUnavailable.
 func (p *Plugin) Configure(_ context.Context, values plugins.SettingValues) error {
 	return p.provider.Configure(values)
 }
@@ -117,10 +117,12 @@ func (p *Provider) Configure(values plugins.SettingValues) error {
 	return nil
 }
 
-// unconfigured reports values that are all empty or their defaults.
+// unconfigured reports values without any merchant credential: switches
+// and the gateway address alone (defaults, or a form saved empty) are no
+// configuration.
 func unconfigured(v plugins.SettingValues) bool {
-	for _, f := range (*Plugin)(nil).SettingsSchema() {
-		if val := v[f.Key]; val != "" && val != f.Default {
+	for _, k := range []string{KeyMchID, KeyAppID, KeyMchSerialNo, KeyMchPrivateKey, KeyAPIv3Key, KeyPublicKeyID, KeyPublicKey} {
+		if v[k] != "" {
 			return false
 		}
 	}

@@ -89,8 +89,10 @@ func TestChannel(t *testing.T) {
 func TestUnconfigured(t *testing.T) {
 	ctx := context.Background()
 	p := New()
-	// All empty, or only the defaults (as plugins.WithDefaults fills them).
-	for _, v := range []plugins.SettingValues{nil, {}, plugins.WithDefaults(p.SettingsSchema(), nil), {KeyMchID: "  "}} {
+	// All empty, only the defaults (as plugins.WithDefaults fills them), or
+	// switches without any credential.
+	for _, v := range []plugins.SettingValues{nil, {}, plugins.WithDefaults(p.SettingsSchema(), nil), {KeyMchID: "  "},
+		{KeyChannelH5: "", KeyPlatformCerts: "1", KeyBaseURL: "https://api2.mch.weixin.qq.com"}} {
 		if err := p.Configure(ctx, v); err != nil {
 			t.Fatalf("configure %v: %v", v, err)
 		}
