@@ -468,9 +468,13 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 	if pay == nil || req.Amount <= 0 || req.Amount > pay.Amount-pay.Refunded {
 		return nil, fmt.Errorf("wechatpay refund: amount %d out of range", req.Amount)
 	}
-	rf, err := c.Refund(ctx, RefundOrder{TransactionID: pay.ProviderTxnID, OutTradeNo: pay.OutTradeNo,
-		OutRefundNo: req.OutRefundNo, Reason: truncate(req.Reason, 80), NotifyURL: req.NotifyURL,
-		Refund: int64(req.Amount), Total: int64(pay.Amount)})
+	// transaction_id and out_trade_no are 二选一: WeChat's number when known.
+	ro := RefundOrder{TransactionID: pay.ProviderTxnID, OutRefundNo: req.OutRefundNo, Reason: truncate(req.Reason, 80),
+		NotifyURL: req.NotifyURL, Refund: int64(req.Amount), Total: int64(pay.Amount)}
+	if ro.TransactionID == "" {
+		ro.OutTradeNo = pay.OutTradeNo
+	}
+	rf, err := c.Refund(ctx, ro)
 	if err != nil {
 		return nil, err
 	}

@@ -317,6 +317,15 @@ func TestRefundsAndTheirCallbacks(t *testing.T) {
 			t.Fatalf("refund query after %s: %+v %v %v", tt.status, q, found, err)
 		}
 	}
+	// Without WeChat's number the refund names our order number.
+	byNo := *pay
+	byNo.ProviderTxnID = ""
+	if res, err := p.Refund(ctx, plugins.RefundRequest{Payment: &byNo, OutRefundNo: "RF9", Amount: 100}); err != nil || res.Status != plugins.RefundPending {
+		t.Fatalf("refund by out_trade_no: %+v %v", res, err)
+	}
+	if rf, _ := g.Refund("RF9"); rf.OutTradeNo != "R000001" || rf.Amount != 100 {
+		t.Fatalf("refund %+v", rf)
+	}
 	// A refund of another payment is not this payment's.
 	if _, _, err := p.QueryRefund(ctx, testPayment("OTHER01", 1, ""), "RF1"); err == nil {
 		t.Error("refund of another payment accepted")
