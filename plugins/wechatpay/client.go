@@ -25,9 +25,15 @@ var defaultHTTPClient = &http.Client{Timeout: 15 * time.Second}
 var chinaTime = time.FixedZone("CST", 8*3600)
 
 // APIError is the gateway's answer to a refused request. Verified says the
-// answer carried the gateway's signature and it checked out (the gateway
-// signs every answer to a request whose own signature it accepted, errors
-// included; a 401 for a refused signature is not signed).
+// answer carried the gateway's signature and it checked out. The
+// documentation says the gateway signs its answer to every request whose
+// signature it accepted, that signed answers are to be verified and that a
+// 2xx answer without a signature is forged
+// (https://pay.weixin.qq.com/wiki/doc/apiv3_partner/wechatpay/wechatpay3_3.shtml,
+// https://wechatpay-api.gitbook.io/wechatpay-api-v3/ren-zheng/qian-ming-he-zheng-shu);
+// it does not single out 4xx answers, so an error is verified when it is
+// signed and an unsigned one (the 401 for a refused signature) is kept
+// unverified.
 type APIError struct {
 	Status   int
 	Code     string `json:"code"`
