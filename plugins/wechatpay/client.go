@@ -3,6 +3,7 @@ package wechatpay
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,24 +17,58 @@ import (
 // maxResponse is the largest gateway answer read.
 const maxResponse = 1 << 20
 
-// APIError is the gateway's answer to a refused request.
+// defaultHTTPClient calls the gateway when neither the Config nor the
+// shop's environment gives a client.
+var defaultHTTPClient = &http.Client{Timeout: 15 * time.Second}
+
+// chinaTime is the zone of the gateway's times (time_expire is sent in it).
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// APIError is the gateway's answer to a refused request. Verified says the
+// answer carried the gateway's signature and it checked out. The
+// documentation says the gateway signs its answer to every request whose
+// signature it accepted, that signed answers are to be verified and that a
+// 2xx answer without a signature is forged
+// (https://pay.weixin.qq.com/wiki/doc/apiv3_partner/wechatpay/wechatpay3_3.shtml,
+// https://wechatpay-api.gitbook.io/wechatpay-api-v3/ren-zheng/qian-ming-he-zheng-shu);
+// it does not single out 4xx answers, so an error is verified when it is
+// signed and an unsigned one (the 401 for a refused signature) is kept
+// unverified.
 type APIError struct {
-	Status  int
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Status   int
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Verified bool   `json:"-"`
 }
 
 func (e *APIError) Error() string {
 	return fmt.Sprintf("wechatpay: HTTP %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// Client calls the gateway with a Config.
-type Client struct {
-	cfg Config
+// IsAPIError reports whether err is the gateway's answer with the given
+// code (any code when code is "").
+func IsAPIError(err error, code string) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (code == "" || ae.Code == code)
 }
 
-// NewClient returns a client; cfg must pass Check.
+// Client calls the gateway with a Config.
+type Client struct {
+	cfg   Config
+	certs *certStore // downloaded 平台证书; nil unless cfg.DownloadCertificates
+}
+
+// NewClient returns a client; cfg must pass Check. With
+// cfg.DownloadCertificates it downloads the 平台证书 when it first needs
+// them and keeps them in memory only (the plugin also caches them in the
+// shop's database).
 func NewClient(cfg Config) (*Client, error) {
+	return newClient(cfg, nil)
+}
+
+// newClient is NewClient with the certificate store to use (shared across
+// configurations of the same merchant); nil makes a new one when needed.
+func newClient(cfg Config, certs *certStore) (*Client, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
@@ -42,62 +77,159 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = http.DefaultClient
+		cfg.HTTPClient = defaultHTTPClient
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Client{cfg: cfg}, nil
+	keys := make(map[string]*rsa.PublicKey, len(cfg.PlatformKeys))
+	for serial, k := range cfg.PlatformKeys {
+		if k != nil {
+			keys[NormalizeSerial(serial)] = k
+		}
+	}
+	cfg.PlatformKeys = keys
+	c := &Client{cfg: cfg}
+	if cfg.DownloadCertificates {
+		if certs == nil {
+			certs = newCertStore(cfg.MchID, cfg.BaseURL, nil, nil)
+		}
+		c.certs = certs
+	}
+	return c, nil
 }
 
-// do sends a signed request (in != nil: its JSON body) and, for a 2xx
-// answer, verifies the gateway's signature before decoding it into out.
-func (c *Client) do(ctx context.Context, method, pathQuery string, in, out any) error {
+// key finds the gateway's key named by a Wechatpay-Serial header: a key
+// given by hand, else a downloaded 平台证书 that has not expired.
+func (c *Client) key(serial string) *rsa.PublicKey {
+	serial = NormalizeSerial(serial)
+	if k := c.cfg.PlatformKeys[serial]; k != nil {
+		return k
+	}
+	if c.certs != nil {
+		return c.certs.key(serial, c.cfg.Now())
+	}
+	return nil
+}
+
+// verify checks a signed answer or callback against the known keys. When
+// its serial is unknown and 平台证书 are downloaded, they are downloaded
+// again (at most once a minute, concurrent callers sharing one download)
+// and the check repeated.
+func (c *Client) verify(ctx context.Context, h http.Header, body []byte) error {
+	err := verifyMessage(c.key, c.cfg.Now(), h, body)
+	if !errors.Is(err, ErrUnknownSerial) || c.certs == nil {
+		return err
+	}
+	// Check again even when the refresh was refused as too soon: another
+	// caller may just have downloaded the certificate.
+	rerr := c.certs.refresh(ctx, c, false)
+	err = verifyMessage(c.key, c.cfg.Now(), h, body)
+	if err != nil && rerr != nil {
+		return fmt.Errorf("%w (certificates: %v)", err, rerr)
+	}
+	return err
+}
+
+// answer is a gateway's raw answer.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// send sends a signed request (in != nil: its JSON body) and reads the
+// answer, unverified.
+func (c *Client) send(ctx context.Context, method, pathQuery string, in any) (*answer, error) {
 	var body []byte
 	if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+pathQuery, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	auth, err := c.cfg.Authorization(method, req.URL.RequestURI(), body, c.cfg.Now(), Nonce())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", auth)
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.cfg.PublicKeyID != "" {
+		req.Header.Set(HeaderSerial, c.cfg.PublicKeyID)
+	}
 	req.Header.Set("User-Agent", "xiaodian-wechatpay/1")
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("wechatpay: %s %s: %w", method, pathQuery, err)
+		return nil, fmt.Errorf("wechatpay: %s %s: %w", method, pathQuery, err)
 	}
 	defer resp.Body.Close()
 	rb, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return fmt.Errorf("wechatpay: %s %s: %w", method, pathQuery, err)
+		return nil, fmt.Errorf("wechatpay: %s %s: %w", method, pathQuery, err)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &APIError{Status: resp.StatusCode}
-		_ = json.Unmarshal(rb, e)
+	return &answer{status: resp.StatusCode, header: resp.Header, body: rb}, nil
+}
+
+// check verifies an answer: a 2xx answer must be signed; any other answer
+// is verified when it is signed and returned as an *APIError.
+func (c *Client) check(ctx context.Context, a *answer, verify func(context.Context, http.Header, []byte) error) error {
+	ok := a.status >= 200 && a.status <= 299
+	if !ok && !signed(a.header) {
+		e := &APIError{Status: a.status}
+		_ = json.Unmarshal(a.body, e)
 		return e
 	}
-	if err := VerifyMessage(c.cfg.PlatformKeys, c.cfg.Now(), resp.Header, rb); err != nil {
+	if err := verify(ctx, a.header, a.body); err != nil {
+		if !ok {
+			return fmt.Errorf("HTTP %d answer: %w", a.status, err)
+		}
+		return err
+	}
+	if !ok {
+		e := &APIError{Status: a.status, Verified: true}
+		_ = json.Unmarshal(a.body, e)
+		return e
+	}
+	return nil
+}
+
+// do sends a signed request and verifies the answer before decoding a 2xx
+// one into out.
+func (c *Client) do(ctx context.Context, method, pathQuery string, in, out any) error {
+	c.maybeRefresh(ctx)
+	a, err := c.send(ctx, method, pathQuery, in)
+	if err != nil {
+		return err
+	}
+	if err := c.check(ctx, a, c.verify); err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) {
+			return err
+		}
 		return fmt.Errorf("wechatpay: %s %s: response: %w", method, pathQuery, err)
 	}
-	if out == nil || len(rb) == 0 {
+	if out == nil || len(a.body) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(rb, out); err != nil {
+	if err := json.Unmarshal(a.body, out); err != nil {
 		return fmt.Errorf("wechatpay: %s %s: response: %w", method, pathQuery, err)
 	}
 	return nil
+}
+
+// maybeRefresh starts a refresh of the 平台证书 when they are due (none
+// yet, or 12 hours old).
+func (c *Client) maybeRefresh(ctx context.Context) {
+	if c.certs != nil {
+		c.certs.maybeRefresh(ctx, c)
+	}
 }
 
 // Amount is an order's amount in fen.
@@ -162,7 +294,7 @@ func (c *Client) prepayBody(o Order) (prepayBody, error) {
 	b := prepayBody{AppID: c.cfg.AppID, MchID: c.cfg.MchID, Description: o.Description,
 		OutTradeNo: o.OutTradeNo, NotifyURL: o.NotifyURL, Amount: Amount{Total: o.Total, Currency: cur}}
 	if !o.TimeExpire.IsZero() {
-		b.TimeExpire = o.TimeExpire.Format(time.RFC3339)
+		b.TimeExpire = o.TimeExpire.In(chinaTime).Format(time.RFC3339)
 	}
 	return b, nil
 }
@@ -328,6 +460,8 @@ type Refund struct {
 		Refund   int64  `json:"refund"`
 		Currency string `json:"currency,omitempty"`
 	} `json:"amount"`
+
+	raw []byte // the verified answer, set by QueryRefund
 }
 
 // Refund asks for a refund; the same OutRefundNo retried is one refund.
@@ -363,4 +497,26 @@ func (c *Client) Refund(ctx context.Context, r RefundOrder) (*Refund, error) {
 		return nil, errors.New("wechatpay: refund: the answer is about another refund")
 	}
 	return &out, nil
+}
+
+// QueryRefund asks the gateway about our refund number (查询单笔退款,
+// GET /v3/refund/domestic/refunds/{out_refund_no}); the gateway answers
+// 404 RESOURCE_NOT_EXISTS for a number it does not know.
+func (c *Client) QueryRefund(ctx context.Context, outRefundNo string) (*Refund, error) {
+	if outRefundNo == "" || len(outRefundNo) > 64 {
+		return nil, errors.New("wechatpay: refund query: bad out_refund_no")
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/v3/refund/domestic/refunds/"+url.PathEscape(outRefundNo), nil, &raw); err != nil {
+		return nil, err
+	}
+	var rf Refund
+	if err := json.Unmarshal(raw, &rf); err != nil {
+		return nil, fmt.Errorf("wechatpay: refund query: %w", err)
+	}
+	if rf.OutRefundNo != outRefundNo || rf.RefundID == "" {
+		return nil, errors.New("wechatpay: refund query: the answer is about another refund")
+	}
+	rf.raw = raw
+	return &rf, nil
 }

@@ -1,50 +1,104 @@
-// Package wechatpay implements WeChat Pay API v3 (微信支付 APIv3) on Go's
-// standard crypto only, and offers it as a payment provider
-// (plugins.PaymentProvider, id "wechatpay", name 微信支付).
+// Package wechatpay is WeChat Pay API v3 (微信支付 APIv3, 直连商户) on Go's
+// standard crypto only, offered to the shop as a plugin: [New] returns the
+// plugin (id "wechatpay", name 微信支付) whose provider implements
+// plugins.PaymentProvider, PaymentStarter, RefundQuerier and
+// PayerNamespacer. docs/setup/wechatpay.md tells a shop owner how to set it
+// up; the fake gateway for tests is package wechatpaytest.
 //
-// Done:
-//   - Request signing: the Authorization header
-//     WECHATPAY2-SHA256-RSA2048 mchid,nonce_str,signature,timestamp,serial_no,
-//     an RSA-SHA256 (PKCS #1 v1.5) signature with the merchant key of
-//     "METHOD\npath?query\ntimestamp\nnonce\nbody\n".
-//   - Verification of responses and callbacks (Wechatpay-Timestamp, -Nonce,
-//     -Signature, -Serial over "timestamp\nnonce\nbody\n"): an unknown serial
-//     is refused, a timestamp more than five minutes off is refused. The keys
-//     are given in Config.PlatformKeys by serial: 平台证书 serial numbers or
-//     微信支付公钥 ids ("PUB_KEY_ID_…").
-//   - Decryption of callback resources (AEAD_AES_256_GCM with the APIv3 key,
-//     nonce and associated_data), PEM helpers for the keys and certificates.
-//   - Client: JSAPI/H5/Native 下单 (/v3/pay/transactions/jsapi|h5|native,
-//     answering prepay_id, h5_url, code_url), 查询订单 by out_trade_no, 关闭订单,
-//     申请退款 (/v3/refund/domestic/refunds); amounts in fen, currency CNY.
-//     Every 2xx answer is verified like a callback before it is read.
-//   - Provider ([New]): Channel answers jsapi inside WeChat when
-//     Provider.OpenIDFrom finds the user's OpenID, h5 on a phone (also
-//     inside WeChat without an OpenID), native on a desktop; Pay answers the
-//     WeixinJSBridge parameters (paySign by the merchant key), a redirect to
-//     h5_url (with redirect_url = the result page) or the code_url as a QR;
-//     VerifyNotify checks the signature first, decrypts, checks mchid (and
-//     appid for payments) and maps TRANSACTION.SUCCESS to a payment notice
-//     and REFUND.SUCCESS/ABNORMAL/CLOSED to a refund notice (succeeded /
-//     failed); Ack answers 204, or {"code":"FAIL",...} with 400 (refused)
-//     or 500 (the shop failed); Refund (pending until its callback), Query
-//     (SUCCESS/REFUND paid; CLOSED/REVOKED/PAYERROR closed) and Close.
-//   - Tests run against a local fake gateway that checks the request
-//     signatures with the merchant's public key and signs its answers and
-//     callbacks with a generated platform key; FuzzVerifyNotify.
+// # Protocol
 //
-// Not there yet:
-//   - 平台证书 download (/v3/certificates, decrypting the certificates with the
-//     APIv3 key) and periodic refresh: the platform keys must be given in
-//     Config.PlatformKeys (a 微信支付公钥 does not expire, which is the
-//     simpler choice).
-//   - Wiring: no plugin wrapper, not in plugins/builtin, no settings page;
-//     the keys are not read from the shop's config or back office, and
-//     OpenIDFrom (网页授权 for JSAPI) is not set by anyone yet; until it is,
-//     a payer inside WeChat is offered H5, which WeChat may refuse inside its
-//     own browser.
-//   - No test vector from the official documentation: the signing is checked
-//     against the documented message layout with keys generated in the tests.
-//   - Not handled: 合单/服务商 modes, 异常退款, bills, the payer_total
-//     (discounts) beyond the order total; only CNY.
+//   - Requests carry Authorization: WECHATPAY2-SHA256-RSA2048
+//     mchid,nonce_str,signature,timestamp,serial_no — an RSA-SHA256
+//     (PKCS #1 v1.5) signature with the merchant key of
+//     "METHOD\npath?query\ntimestamp\nnonce\nbody\n" (签名生成,
+//     https://pay.weixin.qq.com/doc/v3/merchant/4012365336). With a
+//     微信支付公钥 configured they also carry Wechatpay-Serial: its id, so
+//     that a merchant migrating from 平台证书 gets answers signed with it.
+//   - Answers and callbacks are verified over "timestamp\nnonce\nbody\n"
+//     with the key the Wechatpay-Serial header names, a timestamp at most
+//     five minutes off (签名验证,
+//     https://pay.weixin.qq.com/docs/merchant/development/interface-rules/signature-verification.html).
+//     Both kinds of key may be in use at once: a 微信支付公钥 by its id
+//     ("PUB_KEY_ID_…") and the downloaded 平台证书 by serial. A 2xx answer
+//     must be signed; the gateway signs every answer to a request whose
+//     signature it accepted (errors too), so a signed error is verified
+//     and reported as an *APIError with Verified set; an unsigned 401
+//     SIGN_ERROR means our signature was refused.
+//   - JSAPI paySign signs "appId\ntimeStamp\nnonceStr\npackage\n"
+//     (https://pay.weixin.qq.com/doc/v3/merchant/4012365339).
+//   - Callback resources and 平台证书 are AEAD_AES_256_GCM with the APIv3
+//     key, the nonce and the associated data.
+//   - 平台证书: GET /v3/certificates, each certificate decrypted with the
+//     APIv3 key; the answer is verified with the downloaded certificate its
+//     Wechatpay-Serial names (the documented bootstrap, sound because only
+//     a holder of the APIv3 key can make certificates that decrypt). They
+//     are kept by serial (upper-case hex), expired ones dropped (by the
+//     certificate's end or the list's earlier expire_time), refreshed when
+//     12 hours old and when an answer or callback names an unknown serial
+//     — at most once a minute, concurrent callers sharing one download —
+//     and cached in the shop's settings (wechatpay.platform_certs, public
+//     data, keyed by 商户号 and gateway URL) so that a restart does not need
+//     the network. Refreshing is lazy: the 12-hour refresh starts in the
+//     background at the next use (the first download, with no key at all,
+//     is waited for).
+//   - Client: JSAPI/H5/Native 下单, 查询订单 by out_trade_no, 关闭订单, 申请退款,
+//     查询单笔退款; amounts in fen, CNY only; time_expire in +08:00.
+//
+// # Plugin and provider
+//
+//   - Settings (SettingsSchema; the keys are the contract with config files
+//     and the docs): mch_id, app_id, mch_serial_no, mch_private_key (secret
+//     text), apiv3_key (secret), public_key_id, public_key, platform_certs,
+//     channel_jsapi, channel_h5, channel_native (on by default), base_url
+//     (https, or http for loopback hosts). Configure validates every field
+//     with an i18n key (views/i18n/wechatpay.*.json) and swaps the whole
+//     configuration in atomically; no credential at all (only switches or
+//     defaults) = unconfigured: no channel, every call
+//     plugins.ErrProviderUnavailable.
+//   - Channel: inside WeChat JSAPI when the payer's OpenID is known
+//     (plugins.IdentityFrom under plugins.WeChatNamespace(app_id)), else H5,
+//     else Native; on a phone H5, else Native; on a desktop Native only;
+//     channels the owner switched off are never offered. Pay takes
+//     req.OpenID, else the identity on ctx, and falls back like Channel.
+//     H5's redirect_url is the result page.
+//   - VerifyNotify checks the signature first, decrypts, checks mchid (and
+//     appid for payments), maps TRANSACTION.SUCCESS to a payment notice and
+//     REFUND.SUCCESS/ABNORMAL/CLOSED to a refund notice (succeeded / failed;
+//     failed for both ABNORMAL and CLOSED). Amounts are checked by the core
+//     (ApplyPayment). Ack answers 204, or {"code":"FAIL",...} with 400
+//     (refused) or 500 (the shop failed; the gateway retries).
+//   - Refund answers pending; QueryRefund maps PROCESSING/SUCCESS/CLOSED,
+//     ABNORMAL and reports found=false for 404 RESOURCE_NOT_EXISTS. Query
+//     maps SUCCESS/REFUND to paid, CLOSED/REVOKED/PAYERROR to closed.
+//   - TestConnection (测试连接) downloads the 平台证书 when they are used, then
+//     queries an order number that cannot exist: a verified answer of any
+//     kind means mchid, key and serial were accepted and the platform key
+//     checks out. Messages are Chinese, then English after " / ".
+//
+// # Tests and official vectors
+//
+// The documentation's test merchant key (apiclient_test_key.pem) and its
+// worked examples are checked byte for byte: the request signatures of
+// 4012365336 (POST with body) and 4012365334 (GET, empty body), the JSAPI
+// paySign of 4012365339, and the 微信支付公钥 verification example of
+// signature-verification.html (vectors_test.go). The expected values were
+// read as public code quotes those pages and recomputed with the pages'
+// openssl commands. The documentation publishes no worked example of
+// AES-GCM decryption (callback resource or certificate): that is tested by
+// round trips with the fake gateway's independent implementation.
+// Everything else runs against wechatpaytest with keys it generates;
+// fuzzers: FuzzVerifyNotify, FuzzParseCertificates, FuzzParseCertCache,
+// FuzzConfigure, FuzzGatewayAnswers.
+//
+// # Not done
+//
+//   - 合单/服务商 (partner) modes, 异常退款 (redirecting an ABNORMAL refund),
+//     bills, payer_total (discounts) beyond the order total; only CNY.
+//   - The AppID is not checked by TestConnection (only 下单 checks that it is
+//     bound to the merchant).
+//   - Inside WeChat without an OpenID the fallback is H5, as asked, but
+//     WeChat's FAQ says H5 pages cannot call up payment inside WeChat's own
+//     browser (https://pay.weixin.qq.com/doc/v3/merchant/4012791845): JSAPI
+//     needs the WeChat sign-in (网页授权) configured for the same AppID.
+//   - Wiring (plugins/builtin, routes, the settings page) is the core's.
 package wechatpay

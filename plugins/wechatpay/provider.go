@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xiaodian/xiaodian/plugins"
@@ -34,34 +37,116 @@ const (
 	EventRefundClosed       = "REFUND.CLOSED"
 )
 
-// Provider is WeChat Pay as a plugins.PaymentProvider.
+// Provider is WeChat Pay as a plugins.PaymentProvider. Its configuration
+// is swapped whole by Configure (an immutable state behind an atomic
+// pointer), so payments in flight keep the configuration they started with.
 type Provider struct {
-	client *Client
-	cfgErr error
-	// OpenIDFrom, when set, finds the WeChat OpenID of the browser's user
-	// (from the shop's 网页授权 session): Channel offers JSAPI inside WeChat
-	// only when it answers one.
-	OpenIDFrom func(r *http.Request) string
+	st atomic.Pointer[state]
+
+	mu    sync.Mutex // guards env and certs
+	env   plugins.PaymentEnv
+	certs *certStore // the downloaded 平台证书 of the configured merchant
+	now   func() time.Time
 }
 
-var _ plugins.PaymentProvider = (*Provider)(nil)
+// state is one configuration in use.
+type state struct {
+	client            *Client
+	jsapi, h5, native bool   // channels the owner switched on
+	ns                string // the payer identity namespace of the AppID
+}
 
-// New returns the provider. A cfg that fails Config.Check gives a provider
-// that offers no channel and refuses every call with
+var (
+	_ plugins.PaymentProvider = (*Provider)(nil)
+	_ plugins.PaymentStarter  = (*Provider)(nil)
+	_ plugins.RefundQuerier   = (*Provider)(nil)
+	_ plugins.PayerNamespacer = (*Provider)(nil)
+)
+
+// NewProvider returns a provider using cfg with every channel on, for
+// callers that build the Config themselves; the plugin (New) makes its
+// provider from the shop's settings instead. A cfg that fails Config.Check
+// gives a provider that offers no channel and refuses every call with
 // plugins.ErrProviderUnavailable.
-func New(cfg Config) *Provider {
-	c, err := NewClient(cfg)
-	return &Provider{client: c, cfgErr: err}
+func NewProvider(cfg Config) *Provider {
+	p := &Provider{}
+	if c, err := p.newClient(cfg); err == nil {
+		p.st.Store(&state{client: c, jsapi: true, h5: true, native: true, ns: plugins.WeChatNamespace(cfg.AppID)})
+	}
+	return p
 }
 
-// Client returns the provider's gateway client, nil when not configured.
-func (p *Provider) Client() *Client { return p.client }
-
-func (p *Provider) ready() (*Client, error) {
-	if p.cfgErr != nil || p.client == nil {
-		return nil, fmt.Errorf("wechatpay: %v: %w", p.cfgErr, plugins.ErrProviderUnavailable)
+// Start keeps the shop's environment: the database caching the 平台证书,
+// the logger and the HTTP client. It never fails.
+func (p *Provider) Start(_ context.Context, env plugins.PaymentEnv) error {
+	p.mu.Lock()
+	p.env = env
+	p.certs = nil // made again with the database
+	p.mu.Unlock()
+	if st := p.st.Load(); st != nil {
+		// Rebuild the client with the environment's HTTP client and store.
+		cfg := st.client.cfg
+		cfg.HTTPClient = nil
+		if c, err := p.newClient(cfg); err == nil {
+			ns := *st
+			ns.client = c
+			p.st.CompareAndSwap(st, &ns)
+		}
 	}
-	return p.client, nil
+	return nil
+}
+
+// newClient makes a client of cfg with the environment's HTTP client and
+// the certificate store of cfg's merchant (kept across configurations).
+func (p *Provider) newClient(cfg Config) (*Client, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = p.env.HTTPClient
+	}
+	if cfg.Now == nil && p.now != nil {
+		cfg.Now = p.now
+	}
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	var cs *certStore
+	if cfg.DownloadCertificates {
+		if p.certs != nil && p.certs.mchID == cfg.MchID && p.certs.baseURL == base {
+			cs = p.certs
+		} else {
+			var db settingStore
+			if p.env.DB != nil {
+				db = p.env.DB
+			}
+			cs = newCertStore(cfg.MchID, base, db, p.env.Logger)
+		}
+	}
+	c, err := newClient(cfg, cs)
+	if err != nil {
+		return nil, err
+	}
+	if cs != nil {
+		p.certs = cs
+	}
+	return c, nil
+}
+
+// Client returns the gateway client in use, nil when not configured.
+func (p *Provider) Client() *Client {
+	if st := p.st.Load(); st != nil {
+		return st.client
+	}
+	return nil
+}
+
+func (p *Provider) ready() (*state, error) {
+	st := p.st.Load()
+	if st == nil {
+		return nil, fmt.Errorf("wechatpay: not configured: %w", plugins.ErrProviderUnavailable)
+	}
+	return st, nil
 }
 
 // ID is "wechatpay".
@@ -69,6 +154,15 @@ func (*Provider) ID() string { return ID }
 
 // Name is shown on the pay page.
 func (*Provider) Name() string { return "微信支付" }
+
+// PayerNamespace is the identity namespace of OpenIDs under the configured
+// AppID (JSAPI pays with the payer's OpenID), "" while not configured.
+func (p *Provider) PayerNamespace() string {
+	if st := p.st.Load(); st != nil {
+		return st.ns
+	}
+	return ""
+}
 
 // InWeChat reports a user agent of WeChat's built-in browser.
 func InWeChat(ua string) bool { return strings.Contains(ua, "MicroMessenger") }
@@ -83,28 +177,55 @@ func IsMobile(ua string) bool {
 	return false
 }
 
-// channelFor is the channel of a browser: JSAPI inside WeChat with an
-// OpenID, H5 on a phone, Native (QR) on a desktop.
-func channelFor(ua string, hasOpenID bool) string {
+// channelFor is the channel of a browser among those switched on: inside
+// WeChat JSAPI when the payer's OpenID is known, else H5, else Native; on a
+// phone H5, else Native; on a desktop Native only (H5 pages do not open in
+// desktop browsers). "" when none fits.
+func (st *state) channelFor(ua string, hasOpenID bool) string {
+	var order []string
 	switch {
-	case InWeChat(ua) && hasOpenID:
-		return ChannelJSAPI
+	case InWeChat(ua):
+		if hasOpenID {
+			order = append(order, ChannelJSAPI)
+		}
+		order = append(order, ChannelH5, ChannelNative)
 	case IsMobile(ua):
-		return ChannelH5
+		order = []string{ChannelH5, ChannelNative}
 	default:
-		return ChannelNative
+		order = []string{ChannelNative}
 	}
+	for _, ch := range order {
+		if st.on(ch) {
+			return ch
+		}
+	}
+	return ""
 }
 
-// Channel picks jsapi inside WeChat when OpenIDFrom finds the user's
-// OpenID, h5 on a phone, native on a desktop; none when not configured.
+// on reports whether the owner switched channel ch on.
+func (st *state) on(ch string) bool {
+	switch ch {
+	case ChannelJSAPI:
+		return st.jsapi
+	case ChannelH5:
+		return st.h5
+	case ChannelNative:
+		return st.native
+	}
+	return false
+}
+
+// Channel picks the channel of this browser (see channelFor); the payer's
+// OpenID is the identity under the AppID's namespace on the request's
+// context. None when not configured or no channel fits.
 func (p *Provider) Channel(r *http.Request) (string, bool) {
-	if _, err := p.ready(); err != nil {
+	st := p.st.Load()
+	if st == nil {
 		return "", false
 	}
 	ua := r.UserAgent()
-	hasOpenID := p.OpenIDFrom != nil && InWeChat(ua) && p.OpenIDFrom(r) != ""
-	return channelFor(ua, hasOpenID), true
+	ch := st.channelFor(ua, InWeChat(ua) && plugins.IdentityFrom(r.Context(), st.ns) != "")
+	return ch, ch != ""
 }
 
 // description is the order's 商品描述, at most 127 bytes.
@@ -120,13 +241,16 @@ func description(req plugins.PayRequest) string {
 }
 
 // Pay places the order through the channel of the attempt (its Channel, or
-// the one of req.UserAgent when empty) and answers a jsapi, redirect (H5) or
-// qr (Native) action. A jsapi attempt without an OpenID pays by H5.
+// the one of req.UserAgent when empty; a channel switched off since, or
+// JSAPI without an OpenID, falls back like Channel) and answers a jsapi,
+// redirect (H5) or qr (Native) action. The OpenID is req.OpenID, else the
+// payer's identity on ctx.
 func (p *Provider) Pay(ctx context.Context, req plugins.PayRequest) (*plugins.PayAction, error) {
-	c, err := p.ready()
+	st, err := p.ready()
 	if err != nil {
 		return nil, err
 	}
+	c := st.client
 	pay := req.Payment
 	if pay == nil || pay.OutTradeNo == "" {
 		return nil, errors.New("wechatpay pay: no payment")
@@ -137,14 +261,15 @@ func (p *Provider) Pay(ctx context.Context, req plugins.PayRequest) (*plugins.Pa
 	if req.NotifyURL == "" {
 		return nil, errors.New("wechatpay pay: no notify URL")
 	}
-	o := Order{Description: description(req), OutTradeNo: pay.OutTradeNo, TimeExpire: req.ExpiresAt,
-		NotifyURL: req.NotifyURL, Total: int64(pay.Amount), Currency: "CNY", OpenID: req.OpenID, ClientIP: req.ClientIP}
-	ch := pay.Channel
-	if ch == "" {
-		ch = channelFor(req.UserAgent, req.OpenID != "")
+	openID := req.OpenID
+	if openID == "" {
+		openID = plugins.IdentityFrom(ctx, st.ns)
 	}
-	if ch == ChannelJSAPI && req.OpenID == "" {
-		ch = ChannelH5
+	o := Order{Description: description(req), OutTradeNo: pay.OutTradeNo, TimeExpire: req.ExpiresAt,
+		NotifyURL: req.NotifyURL, Total: int64(pay.Amount), Currency: "CNY", OpenID: openID, ClientIP: req.ClientIP}
+	ch := pay.Channel
+	if !st.on(ch) || (ch == ChannelJSAPI && openID == "") {
+		ch = st.channelFor(req.UserAgent, openID != "")
 	}
 	switch ch {
 	case ChannelJSAPI:
@@ -178,15 +303,18 @@ func (p *Provider) Pay(ctx context.Context, req plugins.PayRequest) (*plugins.Pa
 		}
 		return &plugins.PayAction{Kind: plugins.PayQR, URL: u}, nil
 	}
-	return nil, fmt.Errorf("wechatpay pay: unknown channel %q", ch)
+	return nil, fmt.Errorf("wechatpay pay: no channel switched on for this browser: %w", plugins.ErrProviderUnavailable)
 }
 
 // JSAPIParams returns the WeixinJSBridge getBrandWCPayRequest parameters of
 // a prepay_id: appId, timeStamp, nonceStr, package, signType RSA and
 // paySign, the merchant's signature of "appId\ntimeStamp\nnonceStr\npackage\n".
 func (c *Client) JSAPIParams(prepayID string) (map[string]string, error) {
-	ts := strconv.FormatInt(c.cfg.Now().Unix(), 10)
-	nonce := Nonce()
+	return c.jsapiParams(prepayID, c.cfg.Now(), Nonce())
+}
+
+func (c *Client) jsapiParams(prepayID string, now time.Time, nonce string) (map[string]string, error) {
+	ts := strconv.FormatInt(now.Unix(), 10)
 	pkg := "prepay_id=" + prepayID
 	sig, err := SignSHA256(c.cfg.MchKey, lines(c.cfg.AppID, ts, nonce, pkg))
 	if err != nil {
@@ -210,18 +338,21 @@ type notification struct {
 // five minutes), then decrypts the resource with the APIv3 key, checks the
 // merchant (and, for payments, the app) and returns the payment or refund
 // notification. Every refusal wraps plugins.ErrBadNotify.
-func (p *Provider) VerifyNotify(_ context.Context, r *http.Request, body []byte) (*plugins.Notification, error) {
-	c, err := p.ready()
+func (p *Provider) VerifyNotify(ctx context.Context, r *http.Request, body []byte) (*plugins.Notification, error) {
+	st, err := p.ready()
 	if err != nil {
 		return nil, err
 	}
-	return c.ParseNotify(r.Header, body)
+	return st.client.ParseNotify(ctx, r.Header, body)
 }
 
-// ParseNotify is VerifyNotify on headers and body.
-func (c *Client) ParseNotify(h http.Header, body []byte) (*plugins.Notification, error) {
+// ParseNotify is VerifyNotify on headers and body. A callback signed with
+// an unknown serial makes a client that downloads 平台证书 download them
+// again (at most once a minute) before refusing it.
+func (c *Client) ParseNotify(ctx context.Context, h http.Header, body []byte) (*plugins.Notification, error) {
 	bad := func(why string) error { return fmt.Errorf("wechatpay notify: %s: %w", why, plugins.ErrBadNotify) }
-	if err := VerifyMessage(c.cfg.PlatformKeys, c.cfg.Now(), h, body); err != nil {
+	c.maybeRefresh(ctx)
+	if err := c.verify(ctx, h, body); err != nil {
 		return nil, bad(err.Error())
 	}
 	var n notification
@@ -328,17 +459,22 @@ func (*Provider) Ack(err error) (int, string, []byte) {
 // Refund asks for a refund of a paid attempt; the gateway usually answers
 // pending and reports the end through a refund notification.
 func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plugins.RefundResult, error) {
-	c, err := p.ready()
+	st, err := p.ready()
 	if err != nil {
 		return nil, err
 	}
+	c := st.client
 	pay := req.Payment
 	if pay == nil || req.Amount <= 0 || req.Amount > pay.Amount-pay.Refunded {
 		return nil, fmt.Errorf("wechatpay refund: amount %d out of range", req.Amount)
 	}
-	rf, err := c.Refund(ctx, RefundOrder{TransactionID: pay.ProviderTxnID, OutTradeNo: pay.OutTradeNo,
-		OutRefundNo: req.OutRefundNo, Reason: truncate(req.Reason, 80), NotifyURL: req.NotifyURL,
-		Refund: int64(req.Amount), Total: int64(pay.Amount)})
+	// transaction_id and out_trade_no are 二选一: WeChat's number when known.
+	ro := RefundOrder{TransactionID: pay.ProviderTxnID, OutRefundNo: req.OutRefundNo, Reason: truncate(req.Reason, 80),
+		NotifyURL: req.NotifyURL, Refund: int64(req.Amount), Total: int64(pay.Amount)}
+	if ro.TransactionID == "" {
+		ro.OutTradeNo = pay.OutTradeNo
+	}
+	rf, err := c.Refund(ctx, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -360,16 +496,16 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 // paid order since refunded), closed (CLOSED, REVOKED, PAYERROR), or neither
 // (NOTPAY, USERPAYING, an order the gateway never saw).
 func (p *Provider) Query(ctx context.Context, pay *store.Payment) (*plugins.QueryResult, error) {
-	c, err := p.ready()
+	st, err := p.ready()
 	if err != nil {
 		return nil, err
 	}
+	c := st.client
 	if pay == nil {
 		return nil, errors.New("wechatpay query: no payment")
 	}
 	t, err := c.QueryByOutTradeNo(ctx, pay.OutTradeNo)
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Code == "ORDER_NOT_EXIST" {
+	if IsAPIError(err, "ORDER_NOT_EXIST") {
 		return &plugins.QueryResult{}, nil
 	}
 	if err != nil {
@@ -393,14 +529,50 @@ func (p *Provider) Query(ctx context.Context, pay *store.Payment) (*plugins.Quer
 
 // Close closes the order at the gateway.
 func (p *Provider) Close(ctx context.Context, pay *store.Payment) error {
-	c, err := p.ready()
+	st, err := p.ready()
 	if err != nil {
 		return err
 	}
 	if pay == nil {
 		return errors.New("wechatpay close: no payment")
 	}
-	return c.CloseOrder(ctx, pay.OutTradeNo)
+	return st.client.CloseOrder(ctx, pay.OutTradeNo)
+}
+
+// QueryRefund asks the gateway about the refund numbered outRefundNo of
+// the payment: pending (PROCESSING), succeeded (SUCCESS) or failed (CLOSED,
+// ABNORMAL); found is false for the gateway's 404 RESOURCE_NOT_EXISTS.
+func (p *Provider) QueryRefund(ctx context.Context, pay *store.Payment, outRefundNo string) (*plugins.RefundNotice, bool, error) {
+	st, err := p.ready()
+	if err != nil {
+		return nil, false, err
+	}
+	rf, err := st.client.QueryRefund(ctx, outRefundNo)
+	if IsAPIError(err, "RESOURCE_NOT_EXISTS") {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if pay != nil && rf.OutTradeNo != "" && rf.OutTradeNo != pay.OutTradeNo {
+		return nil, false, errors.New("wechatpay refund query: the refund is of another payment")
+	}
+	if rf.Amount.Refund <= 0 || rf.Amount.Refund > int64(store.MaxPrice) {
+		return nil, false, errors.New("wechatpay refund query: bad refund amount")
+	}
+	n := &plugins.RefundNotice{Provider: ID, OutRefundNo: rf.OutRefundNo, ProviderRefundID: rf.RefundID,
+		Amount: store.Fen(rf.Amount.Refund), Raw: string(rf.raw)}
+	switch rf.Status {
+	case RefundSuccess:
+		n.Status = plugins.RefundSucceeded
+	case RefundProcessing:
+		n.Status = plugins.RefundPending
+	case RefundClosed, RefundAbnormal:
+		n.Status = plugins.RefundFailed
+	default:
+		return nil, false, fmt.Errorf("wechatpay refund query: unknown status %q", rf.Status)
+	}
+	return n, true, nil
 }
 
 func truncate(s string, n int) string {

@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,6 +43,18 @@ const MaxSkew = 5 * time.Minute
 // (missing headers, unknown serial, wrong signature, stale timestamp).
 var ErrBadSignature = errors.New("wechatpay: bad signature")
 
+// ErrUnknownSerial is a response or callback signed with a key we do not
+// know (Wechatpay-Serial names neither a configured 微信支付公钥 nor a
+// downloaded 平台证书). It wraps ErrBadSignature.
+var ErrUnknownSerial = fmt.Errorf("%w: unknown serial", ErrBadSignature)
+
+// Errors of the PEM parsers, for precise messages to the owner.
+var (
+	ErrNoPEM        = errors.New("wechatpay: no PEM block")
+	ErrNotRSA       = errors.New("wechatpay: key is not RSA")
+	ErrWrongPEMType = errors.New("wechatpay: wrong kind of PEM block")
+)
+
 // Config is a merchant's keys and settings.
 type Config struct {
 	MchID       string          // 商户号
@@ -49,12 +62,20 @@ type Config struct {
 	MchSerialNo string          // serial number of the merchant's API certificate
 	MchKey      *rsa.PrivateKey // the merchant's API private key (apiclient_key.pem)
 	APIv3Key    []byte          // the 32-byte APIv3 key
-	// PlatformKeys are the gateway's keys by serial: a 平台证书 serial
-	// number or a 微信支付公钥 id ("PUB_KEY_ID_…").
+	// PlatformKeys are the gateway's keys given by hand, by serial: a
+	// 微信支付公钥 id ("PUB_KEY_ID_…") or a 平台证书 serial number.
 	PlatformKeys map[string]*rsa.PublicKey
-	BaseURL      string       // DefaultBaseURL when ""
-	HTTPClient   *http.Client // http.DefaultClient when nil
-	Now          func() time.Time
+	// PublicKeyID, when set, is sent as the Wechatpay-Serial header of every
+	// request: while a merchant migrates from 平台证书 to 微信支付公钥 the
+	// gateway then signs its answers with the public key.
+	PublicKeyID string
+	// DownloadCertificates downloads the 平台证书 from /v3/certificates
+	// (decrypted with the APIv3 key) and refreshes them; both kinds of keys
+	// may be in use at once.
+	DownloadCertificates bool
+	BaseURL              string       // DefaultBaseURL when ""
+	HTTPClient           *http.Client // a client with a 15 s timeout when nil
+	Now                  func() time.Time
 }
 
 // Check reports a Config that cannot work.
@@ -66,7 +87,7 @@ func (c *Config) Check() error {
 		return errors.New("wechatpay: merchant private key missing")
 	case len(c.APIv3Key) != 32:
 		return fmt.Errorf("wechatpay: APIv3 key has %d bytes, want 32", len(c.APIv3Key))
-	case len(c.PlatformKeys) == 0:
+	case len(c.PlatformKeys) == 0 && !c.DownloadCertificates:
 		return errors.New("wechatpay: no platform key (平台证书 or 微信支付公钥)")
 	}
 	return nil
@@ -147,8 +168,14 @@ func ParseAuthorization(h string) (map[string]string, bool) {
 // VerifyMessage checks the gateway's signature headers over body: the serial
 // must name a known platform key, the signature must verify, and the
 // timestamp must be within MaxSkew of now. The signature is checked before
-// anything else of the body is trusted. Every failure wraps ErrBadSignature.
+// anything else of the body is trusted. Every failure wraps ErrBadSignature
+// (an unknown serial wraps ErrUnknownSerial).
 func VerifyMessage(keys map[string]*rsa.PublicKey, now time.Time, h http.Header, body []byte) error {
+	return verifyMessage(func(serial string) *rsa.PublicKey { return keys[serial] }, now, h, body)
+}
+
+// verifyMessage is VerifyMessage with the keys found by lookup.
+func verifyMessage(lookup func(serial string) *rsa.PublicKey, now time.Time, h http.Header, body []byte) error {
 	bad := func(why string) error { return fmt.Errorf("%w: %s", ErrBadSignature, why) }
 	stamp, nonce, sig, serial := h.Get(HeaderTimestamp), h.Get(HeaderNonce), h.Get(HeaderSignature), h.Get(HeaderSerial)
 	if stamp == "" || nonce == "" || sig == "" || serial == "" {
@@ -157,9 +184,9 @@ func VerifyMessage(keys map[string]*rsa.PublicKey, now time.Time, h http.Header,
 	if len(stamp) > 12 || len(nonce) > 64 || len(serial) > 128 || len(sig) > 1024 {
 		return bad("oversized headers")
 	}
-	pub, ok := keys[serial]
-	if !ok || pub == nil {
-		return bad("unknown serial " + strconv.Quote(serial))
+	pub := lookup(serial)
+	if pub == nil {
+		return fmt.Errorf("%w %s", ErrUnknownSerial, strconv.Quote(serial))
 	}
 	if err := VerifySHA256(pub, lines(stamp, nonce, string(body)), sig); err != nil {
 		return bad("wrong signature")
@@ -169,9 +196,29 @@ func VerifyMessage(keys map[string]*rsa.PublicKey, now time.Time, h http.Header,
 		return bad("malformed timestamp")
 	}
 	if d := now.Sub(time.Unix(ts, 0)); d > MaxSkew || d < -MaxSkew {
-		return bad("stale timestamp")
+		return fmt.Errorf("%w: %w", ErrBadSignature, errStale)
 	}
 	return nil
+}
+
+// errStale is a signed message whose timestamp is too far from our clock.
+var errStale = errors.New("stale timestamp")
+
+// signed reports whether h carries the gateway's signature headers.
+func signed(h http.Header) bool { return h.Get(HeaderSignature) != "" }
+
+// NormalizeSerial returns the form serials are kept in: a 平台证书 serial
+// (hex) in upper case without leading zeros, anything else (a 微信支付公钥
+// id) unchanged.
+func NormalizeSerial(s string) string {
+	if s == "" || len(s) > 64 {
+		return s
+	}
+	n, ok := new(big.Int).SetString(s, 16)
+	if !ok || n.Sign() <= 0 {
+		return s
+	}
+	return strings.ToUpper(n.Text(16))
 }
 
 // SignResponse returns the headers the gateway adds to a response or
@@ -259,23 +306,27 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 func ParsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
 	blk, _ := pem.Decode(pemBytes)
 	if blk == nil {
-		return nil, errors.New("wechatpay: no PEM block")
+		return nil, ErrNoPEM
 	}
 	switch blk.Type {
 	case "PRIVATE KEY":
 		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("wechatpay: private key: %w", err)
 		}
 		rk, ok := k.(*rsa.PrivateKey)
 		if !ok {
-			return nil, errors.New("wechatpay: private key is not RSA")
+			return nil, ErrNotRSA
 		}
 		return rk, nil
 	case "RSA PRIVATE KEY":
-		return x509.ParsePKCS1PrivateKey(blk.Bytes)
+		k, err := x509.ParsePKCS1PrivateKey(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("wechatpay: private key: %w", err)
+		}
+		return k, nil
 	}
-	return nil, fmt.Errorf("wechatpay: PEM block %q is not a private key", blk.Type)
+	return nil, fmt.Errorf("%w: %q is not a private key", ErrWrongPEMType, blk.Type)
 }
 
 // ParsePublicKey reads a platform key from PEM: a 微信支付公钥
@@ -284,7 +335,7 @@ func ParsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
 func ParsePublicKey(pemBytes []byte) (pub *rsa.PublicKey, certSerial string, err error) {
 	blk, _ := pem.Decode(pemBytes)
 	if blk == nil {
-		return nil, "", errors.New("wechatpay: no PEM block")
+		return nil, "", ErrNoPEM
 	}
 	var k any
 	switch blk.Type {
@@ -297,14 +348,14 @@ func ParsePublicKey(pemBytes []byte) (pub *rsa.PublicKey, certSerial string, err
 			k, certSerial = cert.PublicKey, strings.ToUpper(cert.SerialNumber.Text(16))
 		}
 	default:
-		return nil, "", fmt.Errorf("wechatpay: PEM block %q is not a public key or certificate", blk.Type)
+		return nil, "", fmt.Errorf("%w: %q is not a public key or certificate", ErrWrongPEMType, blk.Type)
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("wechatpay: public key: %w", err)
 	}
 	rk, ok := k.(*rsa.PublicKey)
 	if !ok {
-		return nil, "", errors.New("wechatpay: public key is not RSA")
+		return nil, "", ErrNotRSA
 	}
 	return rk, certSerial, nil
 }
