@@ -8,6 +8,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
 	"github.com/xiaodian/xiaodian/plugins/wechat"
+	"github.com/xiaodian/xiaodian/plugins/wechatpay"
 )
 
 // Plugins returns the plugins compiled into this binary, in load order. It
@@ -20,7 +21,8 @@ import (
 // The registry and its hooks work the same with any of them removed.
 func Plugins() []plugins.Plugin {
 	return []plugins.Plugin{
-		sandbox.New(), // 模拟支付: demos only, off in production mode
-		wechat.New(),  // 微信公众号: 网页授权 login and share cards
+		sandbox.New(),   // 模拟支付: demos only, off in production mode
+		wechatpay.New(), // 微信支付 API v3: JSAPI, H5, Native
+		wechat.New(),    // 微信公众号: 网页授权 login and share cards
 	}
 }

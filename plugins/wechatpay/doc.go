@@ -56,8 +56,10 @@
 //     defaults) = unconfigured: no channel, every call
 //     plugins.ErrProviderUnavailable.
 //   - Channel: inside WeChat JSAPI when the payer's OpenID is known
-//     (plugins.IdentityFrom under plugins.WeChatNamespace(app_id)), else H5,
-//     else Native; on a phone H5, else Native; on a desktop Native only;
+//     (plugins.IdentityFrom under plugins.WeChatNamespace(app_id)), else
+//     Native (WeChat's browser cannot pay H5 pages:
+//     https://pay.weixin.qq.com/doc/v3/merchant/4012791845; a long-pressed
+//     QR code pays); on a phone H5, else Native; on a desktop Native only;
 //     channels the owner switched off are never offered. Pay takes
 //     req.OpenID, else the identity on ctx, and falls back like Channel.
 //     H5's redirect_url is the result page.
@@ -96,9 +98,7 @@
 //     bills, payer_total (discounts) beyond the order total; only CNY.
 //   - The AppID is not checked by TestConnection (only 下单 checks that it is
 //     bound to the merchant).
-//   - Inside WeChat without an OpenID the fallback is H5, as asked, but
-//     WeChat's FAQ says H5 pages cannot call up payment inside WeChat's own
-//     browser (https://pay.weixin.qq.com/doc/v3/merchant/4012791845): JSAPI
-//     needs the WeChat sign-in (网页授权) configured for the same AppID.
-//   - Wiring (plugins/builtin, routes, the settings page) is the core's.
+//   - JSAPI needs the payer's OpenID: the WeChat sign-in (网页授权, plugin
+//     "wechat") configured for the same AppID; the core's pay page gets it
+//     silently before showing the methods.
 package wechatpay

@@ -178,9 +178,10 @@ func IsMobile(ua string) bool {
 }
 
 // channelFor is the channel of a browser among those switched on: inside
-// WeChat JSAPI when the payer's OpenID is known, else H5, else Native; on a
-// phone H5, else Native; on a desktop Native only (H5 pages do not open in
-// desktop browsers). "" when none fits.
+// WeChat JSAPI when the payer's OpenID is known, else Native (WeChat's own
+// browser refuses H5 payment pages; a QR code long-pressed in WeChat pays);
+// on a phone H5, else Native; on a desktop Native only (H5 pages do not
+// open in desktop browsers). "" when none fits.
 func (st *state) channelFor(ua string, hasOpenID bool) string {
 	var order []string
 	switch {
@@ -188,7 +189,7 @@ func (st *state) channelFor(ua string, hasOpenID bool) string {
 		if hasOpenID {
 			order = append(order, ChannelJSAPI)
 		}
-		order = append(order, ChannelH5, ChannelNative)
+		order = append(order, ChannelNative)
 	case IsMobile(ua):
 		order = []string{ChannelH5, ChannelNative}
 	default:

@@ -53,11 +53,12 @@ func TestChannel(t *testing.T) {
 		want       string
 	}{
 		{uaWeChat, "oUser", on, ChannelJSAPI},
-		{uaWeChat, "", on, ChannelH5},
+		{uaWeChat, "", on, ChannelNative}, // WeChat's browser refuses H5 pages
 		{uaPhone, "oUser", on, ChannelH5},
 		{uaDesktop, "", on, ChannelNative},
 		{"", "", on, ChannelNative},
-		{uaWeChat, "oUser", sw{"", "1", "1"}, ChannelH5},
+		{uaWeChat, "oUser", sw{"", "1", "1"}, ChannelNative},
+		{uaWeChat, "oUser", sw{"", "1", ""}, ""},
 		{uaWeChat, "oUser", sw{"", "", "1"}, ChannelNative},
 		{uaWeChat, "", sw{"1", "", "1"}, ChannelNative},
 		{uaWeChat, "", sw{"1", "", ""}, ""},
@@ -81,7 +82,7 @@ func TestChannel(t *testing.T) {
 	}
 	r := req(uaWeChat, "")
 	r = r.WithContext(plugins.ContextWithIdentities(r.Context(), map[string]string{"wechat:wx0000000000000000": "oOther"}))
-	if ch, _ := p.Provider().Channel(r); ch != ChannelH5 {
+	if ch, _ := p.Provider().Channel(r); ch != ChannelNative {
 		t.Errorf("foreign OpenID: %q", ch)
 	}
 }
@@ -203,9 +204,9 @@ func TestNativeAndJSAPIPayments(t *testing.T) {
 		if o, _ := g.Order("J000002"); o.OpenID != "oFromTheCore" {
 			t.Fatalf("jsapi payer %q", o.OpenID)
 		}
-		// A jsapi attempt without an OpenID falls back (H5 in WeChat).
+		// A jsapi attempt without an OpenID falls back (Native in WeChat).
 		act, err = p.Pay(ctx, payReq(s, testPayment("J000003", 100, ChannelJSAPI), uaWeChat))
-		if err != nil || act.Kind != plugins.PayRedirect {
+		if err != nil || act.Kind != plugins.PayQR {
 			t.Fatalf("jsapi without openid: %+v %v", act, err)
 		}
 		if _, err := p.Pay(ctx, payReq(s, &store.Payment{OutTradeNo: "U000001", Amount: 1, Currency: "USD"}, uaDesktop)); err == nil {
