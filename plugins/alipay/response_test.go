@@ -18,13 +18,13 @@ func TestVerifyResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := fmt.Sprintf(`{"alipay_trade_query_response":%s,"sign":"%s"}`, obj, sig)
-	raw, err := verifyResponse(&ali.PublicKey, method, []byte(good))
+	raw, err := verifyResponse(&ali.PublicKey, "", method, []byte(good))
 	if err != nil || string(raw) != obj {
 		t.Fatalf("good answer: %q %v", raw, err)
 	}
 	// The sign before the object, other members around: still the object's bytes.
 	other := fmt.Sprintf(`{"sign":"%s","alipay_cert_sn":"x","alipay_trade_query_response":%s}`, sig, obj)
-	if _, err := verifyResponse(&ali.PublicKey, method, []byte(other)); err != nil {
+	if _, err := verifyResponse(&ali.PublicKey, "", method, []byte(other)); err != nil {
 		t.Errorf("reordered answer: %v", err)
 	}
 	for name, body := range map[string]string{
@@ -36,7 +36,7 @@ func TestVerifyResponse(t *testing.T) {
 		"sign not string":  fmt.Sprintf(`{"alipay_trade_query_response":%s,"sign":1}`, obj),
 		"signed elsewhere": fmt.Sprintf(`{"alipay_trade_query_response":{"code":"10000"},"other":%s,"sign":"%s"}`, obj, sig),
 	} {
-		if raw, err := verifyResponse(&ali.PublicKey, method, []byte(body)); err == nil {
+		if raw, err := verifyResponse(&ali.PublicKey, "", method, []byte(body)); err == nil {
 			t.Errorf("%s: verified %q", name, raw)
 		}
 	}
