@@ -24,12 +24,24 @@ type Return struct {
 
 // VerifyReturn checks the signature of the return parameters q (sign and
 // sign_type left out of the signed string), then app_id and, when
-// configured, seller_id, and reads them. Every failure wraps
-// plugins.ErrBadNotify.
-func (p *Provider) VerifyReturn(q url.Values) (*Return, error) {
+// configured, seller_id, and reads them. Alipay's docs forbid a return_url
+// with a query of its own (return_url 地址后不可带自定义参数): own names the
+// shop's parameters of a return_url that has one anyway, left out of the
+// check. Every failure wraps plugins.ErrBadNotify.
+func (p *Provider) VerifyReturn(q url.Values, own ...string) (*Return, error) {
 	st, err := p.current()
 	if err != nil {
 		return nil, err
+	}
+	if len(own) > 0 {
+		c := make(url.Values, len(q))
+		for k, v := range q {
+			c[k] = v
+		}
+		for _, k := range own {
+			delete(c, k)
+		}
+		q = c
 	}
 	cfg := &st.client.cfg
 	bad := func(why string) error { return fmt.Errorf("alipay return: %s: %w", why, plugins.ErrBadNotify) }
