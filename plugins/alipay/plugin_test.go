@@ -732,3 +732,21 @@ func FuzzVerifyReturn(f *testing.F) {
 		}
 	})
 }
+
+func FuzzConfigure(f *testing.F) {
+	g := alipaytest.New(f)
+	good := g.Settings(alipaytest.ModeCert)
+	f.Add("2021000000000001", alipaytest.ModeCert, good["app_cert"], "2088000000000001", "1", g.URL)
+	f.Add("x", alipaytest.ModePublicKey, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", "2088", "maybe", "https://[::1]:8/gateway.do")
+	f.Add("", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, appID, mode, cert, seller, wap, gateway string) {
+		p := alipay.New()
+		v := with(good, "app_id", appID, "key_mode", mode, "alipay_cert", cert, "alipay_root_cert", cert,
+			"seller_id", seller, "channel_wap", wap, "gateway", gateway)
+		err := p.Configure(context.Background(), v)
+		var errs store.ValidationErrors
+		if err != nil && !errors.As(err, &errs) {
+			t.Fatalf("Configure: %v is not a validation error", err)
+		}
+	})
+}

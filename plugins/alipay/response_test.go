@@ -59,3 +59,27 @@ func TestVerifyResponse(t *testing.T) {
 		t.Errorf("HTTP 502: %v", err)
 	}
 }
+
+func FuzzVerifyResponse(f *testing.F) {
+	_, ali := testKeys(f)
+	obj := `{"code":"10000","msg":"Success","out_trade_no":"A1","trade_status":"TRADE_SUCCESS"}`
+	sig, err := Sign(ali, []byte(obj))
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := fmt.Sprintf(`{"alipay_trade_query_response":%s,"alipay_cert_sn":"sn1","sign":"%s"}`, obj, sig)
+	f.Add([]byte(good), "sn1")
+	f.Add([]byte(good), "")
+	f.Add([]byte(`{"error_response":{"code":"40002","sub_code":"isv.invalid-app-id"}}`), "")
+	f.Add([]byte(`{"alipay_trade_query_response":1,"sign":2}`), "x")
+	f.Fuzz(func(t *testing.T, body []byte, certSN string) {
+		raw, err := verifyResponse(&ali.PublicKey, certSN, "alipay.trade.query", body)
+		if err != nil {
+			return
+		}
+		// Only Alipay's own object verifies, wherever it sits in the answer.
+		if string(raw) != obj {
+			t.Fatalf("verified %q", raw)
+		}
+	})
+}
