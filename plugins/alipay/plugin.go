@@ -56,10 +56,24 @@ func (p *Plugin) Configure(_ context.Context, values plugins.SettingValues) erro
 	}
 	if s == nil {
 		p.provider.use(nil, false, false)
+		p.provider.log("alipay not configured")
 		return nil
 	}
 	p.provider.use(&s.cfg, s.wap, s.page)
+	mode := ModePublicKey
+	if s.cfg.CertMode() {
+		mode = ModeCert
+	}
+	p.provider.log("alipay settings in use", "app_id", s.cfg.AppID, "key_mode", mode, "gateway", s.cfg.Gateway,
+		"wap", s.wap, "page", s.page, "seller_id", s.cfg.SellerID != "")
 	return nil
+}
+
+// log writes an info line (never a secret) when the shop gave a logger.
+func (p *Provider) log(msg string, args ...any) {
+	if l := p.logger.Load(); l != nil {
+		l.Info(msg, args...)
+	}
 }
 
 // TestConnection asks alipay.trade.query about a number no trade has: a

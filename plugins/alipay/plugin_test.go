@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -673,9 +674,15 @@ func TestRegisterAndStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	ct := &countingTransport{}
-	r.StartPayments(ctx, plugins.PaymentEnv{Mode: "production", HTTPClient: &http.Client{Transport: ct, Timeout: 5 * time.Second}})
-	if err := p.Configure(ctx, g.Settings(alipaytest.ModePublicKey)); err != nil {
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	r.StartPayments(ctx, plugins.PaymentEnv{Mode: "production", Logger: logger, HTTPClient: &http.Client{Transport: ct, Timeout: 5 * time.Second}})
+	settings := g.Settings(alipaytest.ModePublicKey)
+	if err := p.Configure(ctx, settings); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "alipay settings in use") || strings.Contains(logs.String(), settings["app_private_key"][40:80]) {
+		t.Errorf("log: %s", logs.String())
 	}
 	pr, ok := r.PaymentProvider("alipay")
 	if !ok {

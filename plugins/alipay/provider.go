@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,8 +27,9 @@ var ErrIgnored = fmt.Errorf("alipay notify: nothing to do: %w", plugins.ErrBadNo
 // immutable value swapped atomically (Configure), so payments running while
 // the owner saves new keys finish with the keys they started with.
 type Provider struct {
-	state atomic.Pointer[state]       // nil: not configured
-	hc    atomic.Pointer[http.Client] // from PaymentEnv; nil: the client's default
+	state  atomic.Pointer[state]       // nil: not configured
+	hc     atomic.Pointer[http.Client] // from PaymentEnv; nil: the client's default
+	logger atomic.Pointer[slog.Logger] // from PaymentEnv; nil: no logging
 }
 
 // state is one configuration in use.
@@ -65,9 +67,12 @@ func (p *Provider) use(cfg *Config, wap, page bool) {
 	p.state.Store(&state{client: NewClient(c), wap: wap, page: page})
 }
 
-// Start takes the shop's HTTP client (timeouts, proxy) for the gateway
-// calls; it needs nothing else and never fails.
+// Start takes the shop's logger and HTTP client (timeouts, proxy) for the
+// gateway calls; it needs nothing else and never fails.
 func (p *Provider) Start(_ context.Context, env plugins.PaymentEnv) error {
+	if env.Logger != nil {
+		p.logger.Store(env.Logger)
+	}
 	if env.HTTPClient == nil {
 		return nil
 	}
@@ -344,10 +349,14 @@ func (p *Provider) Close(ctx context.Context, pay *store.Payment) error {
 
 // QueryRefund calls alipay.trade.fastpay.refund.query for the refund
 // numbered outRefundNo (out_request_no) of pay. Alipay documents that code
-// 10000 only means the query worked: refund_status REFUND_SUCCESS is a
-// refund made; an answer without it is a refund Alipay never received (or
-// refused), so found is false and the core sends it again under the same
-// number. Any other refund_status is reported as still pending.
+// 10000 only means the query worked (该接口的返回码10000，仅代表本次查询操作
+// 成功，不代表退款成功。如果该接口返回了查询数据，则代表退款成功，如果没有查询到
+// 则代表未退款成功，可以调用退款接口进行重试。重试时请务必保证退款请求号一致:
+// https://docs.open.alipay.com/api_1/alipay.trade.fastpay.refund.query):
+// refund_status REFUND_SUCCESS is a refund made; an answer without it is a
+// refund Alipay never received (or refused), so found is false and the core
+// sends it again under the same number. Any other refund_status is
+// reported as still pending.
 func (p *Provider) QueryRefund(ctx context.Context, pay *store.Payment, outRefundNo string) (*plugins.RefundNotice, bool, error) {
 	st, err := p.current()
 	if err != nil {
