@@ -59,25 +59,41 @@ func NewClient(cfg Config) *Client {
 	return &Client{cfg: cfg}
 }
 
-// Error is a gateway answer other than code 10000 (接口调用成功).
+// Error is a gateway answer other than code 10000 (接口调用成功). Unsigned
+// is set when Alipay did not sign it (it leaves errors such as a bad app_id
+// or a bad request signature unsigned): such an answer says why a call
+// failed but proves nothing.
 type Error struct {
-	Method  string
-	Code    string
-	Msg     string
-	SubCode string
-	SubMsg  string
+	Method   string
+	Code     string
+	Msg      string
+	SubCode  string
+	SubMsg   string
+	Unsigned bool
 }
 
 func (e *Error) Error() string {
+	if e.Unsigned {
+		return fmt.Sprintf("alipay %s: unsigned answer (code %q %q, sub_code %q %q)", e.Method, e.Code, e.Msg, e.SubCode, e.SubMsg)
+	}
 	return fmt.Sprintf("alipay %s: %s %s (%s %s)", e.Method, e.Code, e.Msg, e.SubCode, e.SubMsg)
 }
 
-// IsTradeNotExist reports whether err is the gateway saying it knows no
-// such trade (ACQ.TRADE_NOT_EXIST: the payer never opened the cashier).
+// IsTradeNotExist reports whether err is the gateway saying, in a signed
+// answer, that it knows no such trade (ACQ.TRADE_NOT_EXIST: the payer never
+// opened the cashier).
 func IsTradeNotExist(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.SubCode == "ACQ.TRADE_NOT_EXIST"
+	return errors.As(err, &e) && !e.Unsigned && e.SubCode == "ACQ.TRADE_NOT_EXIST"
 }
+
+// ErrAnswerSignature is an answer whose signature does not verify with the
+// Alipay public key in use.
+var ErrAnswerSignature = errors.New("alipay: the answer's signature does not verify with the Alipay public key")
+
+// ErrAlipayCertSN is an answer of certificate mode whose alipay_cert_sn is
+// not the SN of the configured 支付宝公钥证书: Alipay issued a new one.
+var ErrAlipayCertSN = errors.New("alipay: the answer names another Alipay certificate (alipay_cert_sn)")
 
 // params returns the signed request parameters of method with biz as
 // biz_content.
@@ -105,6 +121,10 @@ func (c *Client) params(method string, biz any, notifyURL, returnURL string) (ur
 	}
 	if returnURL != "" {
 		v.Set("return_url", returnURL)
+	}
+	if c.cfg.CertMode() {
+		v.Set("app_cert_sn", c.cfg.AppCertSN)
+		v.Set("alipay_root_cert_sn", c.cfg.AlipayRootCertSN)
 	}
 	if err := SignParams(c.cfg.PrivateKey, v); err != nil {
 		return nil, err
@@ -188,56 +208,58 @@ type status struct {
 
 // call POSTs method to the gateway, checks the signature of the answer
 // (the exact bytes of its "<method>_response" object) and decodes it into
-// out when its code is 10000.
-func (c *Client) call(ctx context.Context, method string, biz, out any) error {
+// out when its code is 10000; it returns the verified object.
+func (c *Client) call(ctx context.Context, method string, biz, out any) (json.RawMessage, error) {
 	v, err := c.params(method, biz, "", "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.cfg.AlipayPublicKey == nil {
-		return errors.New("alipay: Alipay public key not configured")
+		return nil, errors.New("alipay: Alipay public key not configured")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.Gateway, strings.NewReader(v.Encode()))
 	if err != nil {
-		return fmt.Errorf("alipay %s: %w", method, err)
+		return nil, fmt.Errorf("alipay %s: %w", method, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("alipay %s: %w", method, err)
+		return nil, fmt.Errorf("alipay %s: %w", method, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
-		return fmt.Errorf("alipay %s: %w", method, err)
+		return nil, fmt.Errorf("alipay %s: %w", method, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("alipay %s: HTTP %d", method, resp.StatusCode)
+		return nil, fmt.Errorf("alipay %s: HTTP %d", method, resp.StatusCode)
 	}
 	if len(body) > maxResponse {
-		return fmt.Errorf("alipay %s: answer too large", method)
+		return nil, fmt.Errorf("alipay %s: answer too large", method)
 	}
-	raw, err := verifyResponse(c.cfg.AlipayPublicKey, method, body)
+	raw, err := verifyResponse(c.cfg.AlipayPublicKey, c.cfg.AlipayCertSN, method, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var st status
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return fmt.Errorf("alipay %s: malformed answer: %w", method, err)
+		return nil, fmt.Errorf("alipay %s: malformed answer: %w", method, err)
 	}
 	if st.Code != "10000" {
-		return &Error{Method: method, Code: st.Code, Msg: st.Msg, SubCode: st.SubCode, SubMsg: st.SubMsg}
+		return nil, &Error{Method: method, Code: st.Code, Msg: st.Msg, SubCode: st.SubCode, SubMsg: st.SubMsg}
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("alipay %s: malformed answer: %w", method, err)
+		return nil, fmt.Errorf("alipay %s: malformed answer: %w", method, err)
 	}
-	return nil
+	return raw, nil
 }
 
 // verifyResponse returns the "<method>_response" (or "error_response")
 // object of a gateway answer once its "sign" checks out over its exact
-// bytes.
-func verifyResponse(pub *rsa.PublicKey, method string, body []byte) (json.RawMessage, error) {
+// bytes. certSN, when set (certificate mode), must be the answer's
+// alipay_cert_sn if it has one. An unsigned answer is returned as an
+// *Error with Unsigned set.
+func verifyResponse(pub *rsa.PublicKey, certSN, method string, body []byte) (json.RawMessage, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, fmt.Errorf("alipay %s: malformed answer: %w", method, err)
@@ -249,23 +271,41 @@ func verifyResponse(pub *rsa.PublicKey, method string, body []byte) (json.RawMes
 	if !ok {
 		return nil, fmt.Errorf("alipay %s: answer without a response object", method)
 	}
-	var sig string
-	if s, ok := top["sign"]; ok {
-		if err := json.Unmarshal(s, &sig); err != nil {
-			return nil, fmt.Errorf("alipay %s: malformed sign", method)
-		}
+	sig, err := topString(top, "sign")
+	if err != nil {
+		return nil, fmt.Errorf("alipay %s: malformed sign", method)
 	}
 	if sig == "" {
-		// Alipay leaves errors such as a bad app_id or a bad request
-		// signature unsigned: report what it says, trust nothing else.
 		var st status
 		_ = json.Unmarshal(raw, &st)
-		return nil, fmt.Errorf("alipay %s: unsigned answer (code %q %q, sub_code %q)", method, st.Code, st.Msg, st.SubCode)
+		return nil, &Error{Method: method, Code: st.Code, Msg: st.Msg, SubCode: st.SubCode, SubMsg: st.SubMsg, Unsigned: true}
 	}
 	if err := Verify(pub, raw, sig); err != nil {
-		return nil, fmt.Errorf("alipay %s: answer: %w", method, err)
+		return nil, fmt.Errorf("alipay %s: %w", method, ErrAnswerSignature)
+	}
+	if certSN != "" {
+		got, err := topString(top, "alipay_cert_sn")
+		if err != nil {
+			return nil, fmt.Errorf("alipay %s: malformed alipay_cert_sn", method)
+		}
+		if got != "" && got != certSN {
+			return nil, fmt.Errorf("alipay %s: %w: %q, configured %q", method, ErrAlipayCertSN, got, certSN)
+		}
 	}
 	return raw, nil
+}
+
+// topString reads the string member name of an answer, "" when absent.
+func topString(top map[string]json.RawMessage, name string) (string, error) {
+	m, ok := top[name]
+	if !ok {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(m, &s); err != nil {
+		return "", err
+	}
+	return s, nil
 }
 
 // Trade is what alipay.trade.query says about a trade.
@@ -281,7 +321,7 @@ type Trade struct {
 // payer never opened answers an error for which IsTradeNotExist is true.
 func (c *Client) Query(ctx context.Context, outTradeNo string) (*Trade, error) {
 	var t Trade
-	err := c.call(ctx, "alipay.trade.query", map[string]string{"out_trade_no": outTradeNo}, &t)
+	_, err := c.call(ctx, "alipay.trade.query", map[string]string{"out_trade_no": outTradeNo}, &t)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +365,7 @@ func (c *Client) Refund(ctx context.Context, r TradeRefund) (*RefundAnswer, erro
 		biz["refund_reason"] = truncate(r.Reason, 256)
 	}
 	var a RefundAnswer
-	if err := c.call(ctx, "alipay.trade.refund", biz, &a); err != nil {
+	if _, err := c.call(ctx, "alipay.trade.refund", biz, &a); err != nil {
 		return nil, err
 	}
 	return &a, nil
@@ -340,15 +380,21 @@ type RefundState struct {
 	// RefundStatus is "REFUND_SUCCESS" once the money is back; empty when
 	// the refund was not received or failed.
 	RefundStatus string `json:"refund_status"`
+	// Raw is the verified answer object.
+	Raw string `json:"-"`
 }
 
-// RefundQuery calls alipay.trade.fastpay.refund.query.
+// RefundQuery calls alipay.trade.fastpay.refund.query. Code 10000 only
+// says the query worked: a refund Alipay does not know (never received, or
+// refused) answers without refund_status.
 func (c *Client) RefundQuery(ctx context.Context, outTradeNo, outRequestNo string) (*RefundState, error) {
 	var s RefundState
 	biz := map[string]string{"out_trade_no": outTradeNo, "out_request_no": outRequestNo}
-	if err := c.call(ctx, "alipay.trade.fastpay.refund.query", biz, &s); err != nil {
+	raw, err := c.call(ctx, "alipay.trade.fastpay.refund.query", biz, &s)
+	if err != nil {
 		return nil, err
 	}
+	s.Raw = string(raw)
 	return &s, nil
 }
 
@@ -356,7 +402,7 @@ func (c *Client) RefundQuery(ctx context.Context, outTradeNo, outRequestNo strin
 // nothing to close: that is not an error.
 func (c *Client) Close(ctx context.Context, outTradeNo string) error {
 	var out struct{}
-	err := c.call(ctx, "alipay.trade.close", map[string]string{"out_trade_no": outTradeNo}, &out)
+	_, err := c.call(ctx, "alipay.trade.close", map[string]string{"out_trade_no": outTradeNo}, &out)
 	if IsTradeNotExist(err) {
 		return nil
 	}

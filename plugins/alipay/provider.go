@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
@@ -21,33 +23,90 @@ import (
 // "success" so that Alipay stops sending it.
 var ErrIgnored = fmt.Errorf("alipay notify: nothing to do: %w", plugins.ErrBadNotify)
 
-// Provider is the Alipay payment provider.
+// Provider is the Alipay payment provider. Its configuration is one
+// immutable value swapped atomically (Configure), so payments running while
+// the owner saves new keys finish with the keys they started with.
 type Provider struct {
-	cfg    Config
-	client *Client
+	state  atomic.Pointer[state]       // nil: not configured
+	hc     atomic.Pointer[http.Client] // from PaymentEnv; nil: the client's default
+	logger atomic.Pointer[slog.Logger] // from PaymentEnv; nil: no logging
 }
 
-var _ plugins.PaymentProvider = (*Provider)(nil)
-
-// New returns the provider for cfg. A provider without app id, private key
-// or Alipay public key is offered nowhere and refuses every call.
-func New(cfg Config) *Provider {
-	c := NewClient(cfg)
-	return &Provider{cfg: c.cfg, client: c}
+// state is one configuration in use.
+type state struct {
+	client    *Client
+	wap, page bool // channels offered
 }
 
-// Client returns the provider's OpenAPI client.
-func (p *Provider) Client() *Client { return p.client }
+var (
+	_ plugins.PaymentProvider = (*Provider)(nil)
+	_ plugins.PaymentStarter  = (*Provider)(nil)
+	_ plugins.RefundQuerier   = (*Provider)(nil)
+)
+
+// NewProvider returns the provider configured with cfg, both channels on.
+// A provider without app id, private key or Alipay public key is offered
+// nowhere and refuses every call. The plugin (New) starts it unconfigured
+// and configures it from the shop's settings.
+func NewProvider(cfg Config) *Provider {
+	p := &Provider{}
+	p.use(&cfg, true, true)
+	return p
+}
+
+// use swaps in cfg (nil: not configured) with the channels wap and page.
+func (p *Provider) use(cfg *Config, wap, page bool) {
+	if cfg == nil || cfg.AppID == "" || cfg.PrivateKey == nil || cfg.AlipayPublicKey == nil {
+		p.state.Store(nil)
+		return
+	}
+	c := *cfg
+	if c.HTTPClient == nil {
+		c.HTTPClient = p.hc.Load()
+	}
+	p.state.Store(&state{client: NewClient(c), wap: wap, page: page})
+}
+
+// Start takes the shop's logger and HTTP client (timeouts, proxy) for the
+// gateway calls; it needs nothing else and never fails.
+func (p *Provider) Start(_ context.Context, env plugins.PaymentEnv) error {
+	if env.Logger != nil {
+		p.logger.Store(env.Logger)
+	}
+	if env.HTTPClient == nil {
+		return nil
+	}
+	p.hc.Store(env.HTTPClient)
+	if st := p.state.Load(); st != nil {
+		cfg := st.client.cfg
+		cfg.HTTPClient = env.HTTPClient
+		p.use(&cfg, st.wap, st.page)
+	}
+	return nil
+}
+
+// current returns the configuration in use, or ErrProviderUnavailable.
+func (p *Provider) current() (*state, error) {
+	st := p.state.Load()
+	if st == nil {
+		return nil, plugins.ErrProviderUnavailable
+	}
+	return st, nil
+}
+
+// Client returns the OpenAPI client in use, nil when not configured.
+func (p *Provider) Client() *Client {
+	if st := p.state.Load(); st != nil {
+		return st.client
+	}
+	return nil
+}
 
 // ID is "alipay".
 func (*Provider) ID() string { return ID }
 
 // Name is shown on the pay page.
 func (*Provider) Name() string { return "支付宝" }
-
-func (p *Provider) configured() bool {
-	return p.cfg.AppID != "" && p.cfg.PrivateKey != nil && p.cfg.AlipayPublicKey != nil
-}
 
 // channelFor picks the channel for a user agent: none inside WeChat
 // (which blocks Alipay), wap on a phone or tablet, page elsewhere.
@@ -63,20 +122,41 @@ func channelFor(ua string) (string, bool) {
 	return "page", true
 }
 
-// Channel is "wap" on a phone, "page" on a desktop, and none inside WeChat
-// or when the provider is not configured.
-func (p *Provider) Channel(r *http.Request) (string, bool) {
-	if !p.configured() {
+// pick returns the channel for a user agent among those st offers: none
+// inside WeChat; on a phone wap, else page; elsewhere page, else wap.
+func (st *state) pick(ua string) (string, bool) {
+	want, ok := channelFor(ua)
+	if !ok {
 		return "", false
 	}
-	return channelFor(r.UserAgent())
+	switch {
+	case want == "wap" && st.wap, want == "page" && st.page:
+		return want, true
+	case st.wap:
+		return "wap", true
+	case st.page:
+		return "page", true
+	}
+	return "", false
+}
+
+// Channel is "wap" on a phone, "page" on a desktop (the other when the
+// owner switched one off), and none inside WeChat or when the provider is
+// not configured.
+func (p *Provider) Channel(r *http.Request) (string, bool) {
+	st, err := p.current()
+	if err != nil {
+		return "", false
+	}
+	return st.pick(r.UserAgent())
 }
 
 // Pay answers a redirect to the signed alipay.trade.wap.pay URL (wap) or
 // the alipay.trade.page.pay form posted to the gateway (page).
 func (p *Provider) Pay(_ context.Context, req plugins.PayRequest) (*plugins.PayAction, error) {
-	if !p.configured() {
-		return nil, plugins.ErrProviderUnavailable
+	st, err := p.current()
+	if err != nil {
+		return nil, err
 	}
 	pay := req.Payment
 	if pay == nil {
@@ -88,9 +168,12 @@ func (p *Provider) Pay(_ context.Context, req plugins.PayRequest) (*plugins.PayA
 	channel := pay.Channel
 	if channel == "" {
 		var ok bool
-		if channel, ok = channelFor(req.UserAgent); !ok {
+		if channel, ok = st.pick(req.UserAgent); !ok {
 			return nil, plugins.ErrProviderUnavailable
 		}
+	}
+	if (channel == "wap" && !st.wap) || (channel == "page" && !st.page) {
+		return nil, fmt.Errorf("alipay pay: channel %q switched off: %w", channel, plugins.ErrProviderUnavailable)
 	}
 	tp := TradePay{
 		OutTradeNo: pay.OutTradeNo, Amount: pay.Amount, Subject: req.Subject,
@@ -99,13 +182,13 @@ func (p *Provider) Pay(_ context.Context, req plugins.PayRequest) (*plugins.PayA
 	}
 	switch channel {
 	case "wap":
-		u, err := p.client.WapPayURL(tp)
+		u, err := st.client.WapPayURL(tp)
 		if err != nil {
 			return nil, err
 		}
 		return &plugins.PayAction{Kind: plugins.PayRedirect, URL: u}, nil
 	case "page":
-		action, fields, err := p.client.PagePay(tp)
+		action, fields, err := st.client.PagePay(tp)
 		if err != nil {
 			return nil, err
 		}
@@ -119,9 +202,11 @@ func (p *Provider) Pay(_ context.Context, req plugins.PayRequest) (*plugins.PayA
 // signature first, then app_id and, when configured, seller_id; then it
 // reads the trade.
 func (p *Provider) VerifyNotify(_ context.Context, _ *http.Request, body []byte) (*plugins.Notification, error) {
-	if !p.configured() {
-		return nil, plugins.ErrProviderUnavailable
+	st, err := p.current()
+	if err != nil {
+		return nil, err
 	}
+	cfg := &st.client.cfg
 	bad := func(why string) error { return fmt.Errorf("alipay notify: %s: %w", why, plugins.ErrBadNotify) }
 	if len(body) == 0 || len(body) > plugins.MaxNotifyBody {
 		return nil, bad("empty or oversized body")
@@ -130,13 +215,13 @@ func (p *Provider) VerifyNotify(_ context.Context, _ *http.Request, body []byte)
 	if err != nil {
 		return nil, bad("malformed form")
 	}
-	if err := VerifyNotifyParams(p.cfg.AlipayPublicKey, v); err != nil {
+	if err := VerifyNotifyParams(cfg.AlipayPublicKey, v); err != nil {
 		return nil, bad(err.Error())
 	}
-	if v.Get("app_id") != p.cfg.AppID {
+	if v.Get("app_id") != cfg.AppID {
 		return nil, bad("another app_id")
 	}
-	if p.cfg.SellerID != "" && v.Get("seller_id") != p.cfg.SellerID {
+	if cfg.SellerID != "" && v.Get("seller_id") != cfg.SellerID {
 		return nil, bad("another seller_id")
 	}
 	if t := v.Get("notify_type"); t != "trade_status_sync" {
@@ -186,13 +271,14 @@ func (*Provider) Ack(err error) (int, string, []byte) {
 // error, to be retried with the same OutRefundNo. Alipay gives a refund no
 // id of its own: ProviderRefundID is the trade's trade_no.
 func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plugins.RefundResult, error) {
-	if !p.configured() {
-		return nil, plugins.ErrProviderUnavailable
+	st, err := p.current()
+	if err != nil {
+		return nil, err
 	}
 	if req.Payment == nil || req.Amount <= 0 || req.Amount > req.Payment.Amount-req.Payment.Refunded {
 		return nil, fmt.Errorf("alipay refund: amount %d out of range", req.Amount)
 	}
-	a, err := p.client.Refund(ctx, TradeRefund{
+	a, err := st.client.Refund(ctx, TradeRefund{
 		OutTradeNo: req.Payment.OutTradeNo, OutRequestNo: req.OutRefundNo,
 		Amount: req.Amount, Reason: req.Reason,
 	})
@@ -202,7 +288,7 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 	if a.FundChange == "Y" {
 		return &plugins.RefundResult{ProviderRefundID: a.TradeNo, Status: plugins.RefundSucceeded}, nil
 	}
-	s, err := p.client.RefundQuery(ctx, req.Payment.OutTradeNo, req.OutRefundNo)
+	s, err := st.client.RefundQuery(ctx, req.Payment.OutTradeNo, req.OutRefundNo)
 	if err != nil {
 		return nil, err
 	}
@@ -220,10 +306,11 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 // and timed out, or fully refunded), a trade Alipay does not know or that
 // waits for the buyer is neither.
 func (p *Provider) Query(ctx context.Context, pay *store.Payment) (*plugins.QueryResult, error) {
-	if !p.configured() {
-		return nil, plugins.ErrProviderUnavailable
+	st, err := p.current()
+	if err != nil {
+		return nil, err
 	}
-	t, err := p.client.Query(ctx, pay.OutTradeNo)
+	t, err := st.client.Query(ctx, pay.OutTradeNo)
 	if IsTradeNotExist(err) {
 		return &plugins.QueryResult{}, nil
 	}
@@ -253,8 +340,53 @@ func (p *Provider) Query(ctx context.Context, pay *store.Payment) (*plugins.Quer
 // Close calls alipay.trade.close; a trade the payer never opened needs no
 // closing.
 func (p *Provider) Close(ctx context.Context, pay *store.Payment) error {
-	if !p.configured() {
-		return plugins.ErrProviderUnavailable
+	st, err := p.current()
+	if err != nil {
+		return err
 	}
-	return p.client.Close(ctx, pay.OutTradeNo)
+	return st.client.Close(ctx, pay.OutTradeNo)
+}
+
+// QueryRefund calls alipay.trade.fastpay.refund.query for the refund
+// numbered outRefundNo (out_request_no) of pay. Alipay documents that code
+// 10000 only means the query worked (该接口的返回码10000，仅代表本次查询操作
+// 成功，不代表退款成功。如果该接口返回了查询数据，则代表退款成功，如果没有查询到
+// 则代表未退款成功，可以调用退款接口进行重试。重试时请务必保证退款请求号一致:
+// https://docs.open.alipay.com/api_1/alipay.trade.fastpay.refund.query):
+// refund_status REFUND_SUCCESS is a refund made; an answer without it is a
+// refund Alipay never received (or refused), so found is false and the core
+// sends it again under the same number. Any other refund_status is
+// reported as still pending.
+func (p *Provider) QueryRefund(ctx context.Context, pay *store.Payment, outRefundNo string) (*plugins.RefundNotice, bool, error) {
+	st, err := p.current()
+	if err != nil {
+		return nil, false, err
+	}
+	if pay == nil || pay.OutTradeNo == "" || outRefundNo == "" || len(outRefundNo) > 64 {
+		return nil, false, errors.New("alipay refund query: missing numbers")
+	}
+	s, err := st.client.RefundQuery(ctx, pay.OutTradeNo, outRefundNo)
+	if err != nil {
+		return nil, false, err
+	}
+	if s.OutRequestNo != "" && s.OutRequestNo != outRefundNo {
+		return nil, false, fmt.Errorf("alipay refund query: answer for %q, asked %q", s.OutRequestNo, outRefundNo)
+	}
+	if s.OutTradeNo != "" && s.OutTradeNo != pay.OutTradeNo {
+		return nil, false, fmt.Errorf("alipay refund query: answer for trade %q, asked %q", s.OutTradeNo, pay.OutTradeNo)
+	}
+	n := &plugins.RefundNotice{Provider: ID, OutRefundNo: outRefundNo, ProviderRefundID: s.TradeNo, Raw: s.Raw}
+	switch s.RefundStatus {
+	case "":
+		return nil, false, nil
+	case "REFUND_SUCCESS":
+		amount, err := ParseYuan(s.RefundAmount)
+		if err != nil || amount <= 0 {
+			return nil, false, fmt.Errorf("alipay refund query %s: bad refund_amount %q", outRefundNo, s.RefundAmount)
+		}
+		n.Status, n.Amount = plugins.RefundSucceeded, amount
+	default:
+		n.Status = plugins.RefundPending
+	}
+	return n, true, nil
 }

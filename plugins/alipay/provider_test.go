@@ -23,7 +23,7 @@ const (
 
 func testProvider(t testing.TB, gateway string) *Provider {
 	app, ali := testKeys(t)
-	return New(Config{AppID: testAppID, PrivateKey: app, AlipayPublicKey: &ali.PublicKey, Gateway: gateway, SellerID: testSellerID})
+	return NewProvider(Config{AppID: testAppID, PrivateKey: app, AlipayPublicKey: &ali.PublicKey, Gateway: gateway, SellerID: testSellerID})
 }
 
 // notifyForm is a TRADE_SUCCESS notification of the docs' shape.
@@ -72,7 +72,7 @@ func TestChannel(t *testing.T) {
 	}
 	r := httptest.NewRequest(http.MethodGet, "/pay", nil)
 	r.Header.Set("User-Agent", uaDesktop)
-	if _, ok := New(Config{AppID: testAppID}).Channel(r); ok {
+	if _, ok := NewProvider(Config{AppID: testAppID}).Channel(r); ok {
 		t.Error("offered without keys")
 	}
 	if p.ID() != "alipay" || p.Name() != "支付宝" {
@@ -237,7 +237,7 @@ func TestNotifyRefused(t *testing.T) {
 	}
 	// The seller is not checked when not configured.
 	app2, ali := testKeys(t)
-	noSeller := New(Config{AppID: testAppID, PrivateKey: app2, AlipayPublicKey: &ali.PublicKey})
+	noSeller := NewProvider(Config{AppID: testAppID, PrivateKey: app2, AlipayPublicKey: &ali.PublicKey})
 	body := with("seller_id", "2088000000000000")
 	if _, err := noSeller.VerifyNotify(ctx, notifyRequest(body), body); err != nil {
 		t.Errorf("seller unchecked: %v", err)
@@ -245,7 +245,7 @@ func TestNotifyRefused(t *testing.T) {
 	if status, _, answer := p.Ack(errors.New("database down")); status != 500 || string(answer) != "fail" {
 		t.Errorf("ack of a failure: %d %s", status, answer)
 	}
-	if _, err := New(Config{}).VerifyNotify(ctx, nil, body); !errors.Is(err, plugins.ErrProviderUnavailable) {
+	if _, err := NewProvider(Config{}).VerifyNotify(ctx, nil, body); !errors.Is(err, plugins.ErrProviderUnavailable) {
 		t.Errorf("unconfigured: %v", err)
 	}
 }
@@ -340,7 +340,7 @@ func TestPayChannelFromUserAgent(t *testing.T) {
 	if _, err := p.Pay(ctx, plugins.PayRequest{Payment: &store.Payment{OutTradeNo: "U1", Amount: 100, Channel: "jsapi"}}); err == nil {
 		t.Error("unknown channel accepted")
 	}
-	if _, err := New(Config{}).Pay(ctx, plugins.PayRequest{Payment: &store.Payment{OutTradeNo: "U1", Amount: 100}}); !errors.Is(err, plugins.ErrProviderUnavailable) {
+	if _, err := NewProvider(Config{}).Pay(ctx, plugins.PayRequest{Payment: &store.Payment{OutTradeNo: "U1", Amount: 100}}); !errors.Is(err, plugins.ErrProviderUnavailable) {
 		t.Errorf("unconfigured pay: %v", err)
 	}
 }

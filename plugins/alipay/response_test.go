@@ -18,13 +18,13 @@ func TestVerifyResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := fmt.Sprintf(`{"alipay_trade_query_response":%s,"sign":"%s"}`, obj, sig)
-	raw, err := verifyResponse(&ali.PublicKey, method, []byte(good))
+	raw, err := verifyResponse(&ali.PublicKey, "", method, []byte(good))
 	if err != nil || string(raw) != obj {
 		t.Fatalf("good answer: %q %v", raw, err)
 	}
 	// The sign before the object, other members around: still the object's bytes.
 	other := fmt.Sprintf(`{"sign":"%s","alipay_cert_sn":"x","alipay_trade_query_response":%s}`, sig, obj)
-	if _, err := verifyResponse(&ali.PublicKey, method, []byte(other)); err != nil {
+	if _, err := verifyResponse(&ali.PublicKey, "", method, []byte(other)); err != nil {
 		t.Errorf("reordered answer: %v", err)
 	}
 	for name, body := range map[string]string{
@@ -36,7 +36,7 @@ func TestVerifyResponse(t *testing.T) {
 		"sign not string":  fmt.Sprintf(`{"alipay_trade_query_response":%s,"sign":1}`, obj),
 		"signed elsewhere": fmt.Sprintf(`{"alipay_trade_query_response":{"code":"10000"},"other":%s,"sign":"%s"}`, obj, sig),
 	} {
-		if raw, err := verifyResponse(&ali.PublicKey, method, []byte(body)); err == nil {
+		if raw, err := verifyResponse(&ali.PublicKey, "", method, []byte(body)); err == nil {
 			t.Errorf("%s: verified %q", name, raw)
 		}
 	}
@@ -58,4 +58,28 @@ func TestVerifyResponse(t *testing.T) {
 	if err := c.Close(context.Background(), "A1"); err == nil || !strings.Contains(err.Error(), "HTTP 502") {
 		t.Errorf("HTTP 502: %v", err)
 	}
+}
+
+func FuzzVerifyResponse(f *testing.F) {
+	_, ali := testKeys(f)
+	obj := `{"code":"10000","msg":"Success","out_trade_no":"A1","trade_status":"TRADE_SUCCESS"}`
+	sig, err := Sign(ali, []byte(obj))
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := fmt.Sprintf(`{"alipay_trade_query_response":%s,"alipay_cert_sn":"sn1","sign":"%s"}`, obj, sig)
+	f.Add([]byte(good), "sn1")
+	f.Add([]byte(good), "")
+	f.Add([]byte(`{"error_response":{"code":"40002","sub_code":"isv.invalid-app-id"}}`), "")
+	f.Add([]byte(`{"alipay_trade_query_response":1,"sign":2}`), "x")
+	f.Fuzz(func(t *testing.T, body []byte, certSN string) {
+		raw, err := verifyResponse(&ali.PublicKey, certSN, "alipay.trade.query", body)
+		if err != nil {
+			return
+		}
+		// Only Alipay's own object verifies, wherever it sits in the answer.
+		if string(raw) != obj {
+			t.Fatalf("verified %q", raw)
+		}
+	})
 }
