@@ -382,6 +382,10 @@ func (h *Handler) payNotify(c *gin.Context) error {
 // its answer within its deadline.
 func (h *Handler) handleNotify(ctx context.Context, p plugins.PaymentProvider, r *http.Request, body []byte) error {
 	n, err := p.VerifyNotify(ctx, r, body)
+	if errors.Is(err, plugins.ErrNotifyIgnored) {
+		h.log.Debug("payment callback ignored", "provider", p.ID(), "err", err)
+		return err
+	}
 	if err != nil {
 		h.log.Warn("payment callback refused", "provider", p.ID(), "err", err)
 		return err

@@ -107,6 +107,13 @@ const MaxNotifyBody = 64 << 10
 // answers 400 through Ack.
 var ErrBadNotify = errors.New("payment: bad notification")
 
+// ErrNotifyIgnored marks a callback that was verified but needs nothing
+// done (Alipay's sync of a trade still waiting for the buyer, or of a
+// refund the shop already recorded). It wraps ErrBadNotify, so nothing is
+// changed; the core logs it as ignored, not refused, and the provider's Ack
+// decides what the gateway hears (usually "received").
+var ErrNotifyIgnored = fmt.Errorf("payment: verified notification with nothing to do: %w", ErrBadNotify)
+
 // ErrProviderUnavailable is returned by a provider asked to work when it
 // must not, e.g. the sandbox in production mode.
 var ErrProviderUnavailable = errors.New("payment: provider unavailable")

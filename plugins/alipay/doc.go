@@ -52,7 +52,7 @@
 //     TRADE_FINISHED become payment notices; WAIT_BUYER_PAY, TRADE_CLOSED
 //     and the trade_status_sync sent after a refund (gmt_refund /
 //     out_biz_no) are verified and ignored: VerifyNotify returns an error
-//     wrapping ErrIgnored (and plugins.ErrBadNotify, so the core changes
+//     wrapping ErrIgnored (and plugins.ErrNotifyIgnored, so the core changes
 //     nothing) and Ack still answers "success" so that Alipay stops;
 //   - the synchronous return (VerifyReturn): the query string Alipay
 //     appends to return_url, verified like a notification; it only says the

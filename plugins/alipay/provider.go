@@ -21,7 +21,7 @@ import (
 // refunds are settled when alipay.trade.refund answers). It wraps
 // plugins.ErrBadNotify so the core changes nothing, and Ack still answers
 // "success" so that Alipay stops sending it.
-var ErrIgnored = fmt.Errorf("alipay notify: nothing to do: %w", plugins.ErrBadNotify)
+var ErrIgnored = fmt.Errorf("alipay notify: %w", plugins.ErrNotifyIgnored)
 
 // Provider is the Alipay payment provider. Its configuration is one
 // immutable value swapped atomically (Configure), so payments running while
