@@ -60,6 +60,42 @@ func openTestApp(t *testing.T, cfg AppConfig) *testApp {
 	return &testApp{App: app, srv: srv, client: client}
 }
 
+// openServedApp is openTestApp with server.base_url set to the test
+// server's own address, as a shop behind its public URL: gateways get
+// absolute notify URLs even for calls made outside a request (refunds, the
+// reconciliation job).
+func openServedApp(t *testing.T, cfg AppConfig) *testApp {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = "development"
+	}
+	if cfg.Theme == "" {
+		cfg.Theme = "default"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
+	app, err := OpenApp(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = app.HTTP
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		app.Handler.WaitBackground()
+		app.Close()
+	})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &testApp{App: app, srv: srv, client: client}
+}
+
 // get fetches path and returns the response and its body.
 func (a *testApp) get(t *testing.T, path string) (*http.Response, string) {
 	t.Helper()
