@@ -48,7 +48,8 @@ func (h *Handler) providerCard(ctx context.Context, id string) (admin.PaymentPlu
 	}
 	st := h.pcfg.statusOf(id)
 	card.Configured = st.Configured
-	if _, configurable := p.(plugins.Configurable); !configurable {
+	_, card.HasSettings = p.(plugins.Configurable)
+	if !card.HasSettings {
 		card.Configured = true // nothing to set (the sandbox)
 	}
 	if st.Err != nil {

@@ -324,3 +324,23 @@ func TestPluginConnectionTest(t *testing.T) {
 		t.Error("failed test not shown")
 	}
 }
+
+// TestPaymentSettingsShowNotifyURL: with server.base_url set, each payment
+// provider's card gives the full callback address to enter at the gateway,
+// and there is no warning.
+func TestPaymentSettingsShowNotifyURL(t *testing.T) {
+	a := openServedApp(t, AppConfig{})
+	a.setupOwner(t)
+	_, body := a.get(t, "/admin/payments")
+	if strings.Contains(body, `data-testid="base-url-missing"`) {
+		t.Error("warning about server.base_url while it is set")
+	}
+	for _, id := range []string{"wechatpay", "alipay", "sandbox"} {
+		if !strings.Contains(body, a.srv.URL+"/pay/notify/"+id) {
+			t.Errorf("no full notify URL for %s", id)
+		}
+	}
+	if !strings.Contains(body, `data-testid="provider-wechat"`) || strings.Contains(body, a.srv.URL+"/pay/notify/wechat<") {
+		t.Error("the official account is listed wrong")
+	}
+}

@@ -259,10 +259,18 @@ func (h *Handler) bindForm(c *gin.Context, pi pendingIdentity, next, mode string
 	if err != nil {
 		return themes.AccountBindPage{}, err
 	}
+	other := "register"
+	if mode == "register" {
+		other = "login"
+	}
+	sw := url.Values{"mode": {other}}
+	if next != "" {
+		sw.Set("next", next)
+	}
 	return themes.AccountBindPage{
 		Page: page, Provider: i18n.Tc(c.Request.Context(), "social.wechat"), Nickname: pi.Nickname, Next: next,
 		LoginAction: bindPath + "/login", RegisterAction: bindPath + "/register", Mode: mode,
-		MinPasswordLen: store.MinPasswordLen, CancelURL: withNext("/login", next),
+		SwitchURL: bindPath + "?" + sw.Encode(), MinPasswordLen: store.MinPasswordLen, CancelURL: withNext("/login", next),
 	}, nil
 }
 
@@ -279,7 +287,11 @@ func (h *Handler) socialBindPage(c *gin.Context) error {
 		redirect(c, withNext("/login", next))
 		return nil
 	}
-	vm, err := h.bindForm(c, pi, next, "login")
+	mode := "login"
+	if c.Query("mode") == "register" {
+		mode = "register"
+	}
+	vm, err := h.bindForm(c, pi, next, mode)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ func browser(t *testing.T, width, height int) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("hide-scrollbars", true),
+		// WeChat's JS-SDK (the share card) is out of reach here: fail it at
+		// once instead of leaving its request hanging.
+		chromedp.Flag("host-resolver-rules", "MAP res.wx.qq.com ~NOTFOUND"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(width, height),
 		chromedp.UserAgent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50"),

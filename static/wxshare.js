@@ -41,6 +41,8 @@
 			})
 			.catch(function () {});
 	}
-	setup();
+	// After the page has loaded: the card is only needed when the reader
+	// shares, and WeChat's script must never hold up the page.
+	if (document.readyState === "complete") { setup(); } else { window.addEventListener("load", setup); }
 	document.addEventListener("htmx:pushedIntoHistory", setup);
 })();

@@ -23,7 +23,8 @@ type AccountBindPage struct {
 	Next           string
 	LoginAction    string // POST phone + password: link to this existing account
 	RegisterAction string // POST phone + password + confirm: create an account
-	Mode           string // "login" or "register": the form to show first
+	Mode           string // "login" or "register": the form shown
+	SwitchURL      string // the bind page with the other form
 	Phone          string
 	Error          string
 	Errors         FieldErrors

@@ -18,6 +18,8 @@ type PaymentPluginCard struct {
 	Configured  bool
 	Problem     string // why its settings were refused, "" when fine
 	NotifyURL   string // the gateway's callback address, for payment providers
+	// HasSettings: the plugin has a settings form.
+	HasSettings bool
 }
 
 // PaymentSettingsList is 支付设置: the wallet and every provider plugin.
