@@ -3,14 +3,12 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/views"
 	"github.com/xiaodian/xiaodian/views/admin"
@@ -239,35 +237,15 @@ func (h *Handler) adminAftersaleRefund(c *gin.Context) error {
 	}, "aftersale.refunded_flash")
 }
 
-// refundVia is how money goes back through the order's payment provider:
-// the provider plugin's Refund (found even when the owner switched the
-// plugin off, since its payments must still be refundable), told where to
-// send a refund notification. nil when the provider is unknown. Balance
-// payments need none: the store refunds them to the wallet itself.
+// refundVia is how money goes back through the order's payment provider
+// (see refundFunc), told where to send a refund notification. nil when the
+// provider is unknown. Balance payments need none: the store refunds them
+// to the wallet itself.
 func (h *Handler) refundVia(c *gin.Context, provider string) store.RefundFunc {
 	if provider == "" || provider == store.ProviderBalance {
 		return nil
 	}
-	h.startPayments(c.Request.Context())
-	p, ok := h.plugins.PaymentProviderForNotify(provider)
-	if !ok {
-		return nil
-	}
-	notify := h.absURL(c, payNotifyPath+p.ID())
-	return func(ctx context.Context, pay *store.Payment, amount store.Fen, outRefundNo string) (string, error) {
-		res, err := p.Refund(ctx, plugins.RefundRequest{Payment: pay, OutRefundNo: outRefundNo, Amount: amount,
-			Reason: "aftersale", NotifyURL: notify})
-		if err != nil {
-			return "", err
-		}
-		switch res.Status {
-		case plugins.RefundSucceeded:
-			return res.ProviderRefundID, nil
-		case plugins.RefundPending:
-			return res.ProviderRefundID, store.ErrRefundPending
-		}
-		return res.ProviderRefundID, fmt.Errorf("%s: refund %s", p.ID(), res.Status)
-	}
+	return h.refundFunc(c.Request.Context(), provider, h.absURL(c, payNotifyPath+provider))
 }
 
 // adminReturnAddress shows the shop's return address form.

@@ -402,9 +402,18 @@ func (h *Handler) handleNotify(ctx context.Context, p plugins.PaymentProvider, r
 		// payment's refund finished.
 		r := n.Refund
 		err := h.db.FinishRefund(ctx, r.OutRefundNo, r.ProviderRefundID, r.Status == plugins.RefundSucceeded)
-		if errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			h.log.Warn("refund callback for no refund", "provider", p.ID(), "out_refund_no", r.OutRefundNo)
 			return fmt.Errorf("refund %s: %w", r.OutRefundNo, plugins.ErrBadNotify)
+		case errors.Is(err, store.ErrConflict):
+			// The gateway's word contradicts a refund already finished the
+			// other way. Retrying cannot mend it: it is acknowledged and put
+			// on the reconciliation report for a person to look at.
+			h.log.Error("refund callback contradicts the recorded refund", "provider", p.ID(), "out_refund_no", r.OutRefundNo, "status", r.Status)
+			h.logFinding(ctx, store.ReconcileEntry{Provider: p.ID(), Kind: store.ReconcileMismatch, Amount: r.Amount,
+				Note: fmt.Sprintf("refund %s: gateway says %s, recorded otherwise", r.OutRefundNo, r.Status)})
+			return nil
 		}
 		return err
 	default:
@@ -514,11 +523,16 @@ func (h *Handler) notifyURL(provider string) string {
 	return base + payNotifyPath + provider
 }
 
-// refundThrough is a store.RefundFunc that sends money back through the
-// payment's provider (after-sales refunds); nil when no provider of that id
-// is registered. A refund the provider finishes later is
-// store.ErrRefundPending, completed by its refund callback.
-func (h *Handler) refundThrough(ctx context.Context, provider string) store.RefundFunc {
+// refundFunc is the store.RefundFunc that sends money back through a
+// payment's provider (found even when the owner switched it off: its
+// payments must stay refundable), telling it notifyURL for the refund
+// notification; nil when no provider of that id is registered. A refund the
+// provider finishes later is store.ErrRefundPending, completed by its refund
+// notification or the reconciliation job; so is one whose outcome is
+// unknown (a timeout, SYSTEM_ERROR): marking it failed would let a second
+// try under a new number pay the money back twice. Only the gateway's
+// definite no (plugins.ErrRefundRefused) fails it.
+func (h *Handler) refundFunc(ctx context.Context, provider, notifyURL string) store.RefundFunc {
 	h.startPayments(ctx)
 	p, ok := h.plugins.PaymentProviderForNotify(provider)
 	if !ok {
@@ -526,17 +540,21 @@ func (h *Handler) refundThrough(ctx context.Context, provider string) store.Refu
 	}
 	return func(ctx context.Context, pay *store.Payment, amount store.Fen, outRefundNo string) (string, error) {
 		res, err := p.Refund(ctx, plugins.RefundRequest{Payment: pay, OutRefundNo: outRefundNo, Amount: amount,
-			Reason: "aftersale", NotifyURL: h.notifyURL(provider)})
-		if err != nil {
+			Reason: "aftersale", NotifyURL: notifyURL})
+		switch {
+		case errors.Is(err, plugins.ErrRefundRefused):
 			return "", err
+		case err != nil:
+			h.log.Warn("refund outcome unknown, left pending", "provider", p.ID(), "out_refund_no", outRefundNo, "err", err)
+			return "", fmt.Errorf("%w: %v", store.ErrRefundPending, err)
 		}
 		switch res.Status {
+		case plugins.RefundSucceeded:
+			return res.ProviderRefundID, nil
 		case plugins.RefundPending:
 			return res.ProviderRefundID, store.ErrRefundPending
-		case plugins.RefundFailed:
-			return res.ProviderRefundID, fmt.Errorf("%s refused refund %s", p.ID(), outRefundNo)
 		}
-		return res.ProviderRefundID, nil
+		return res.ProviderRefundID, fmt.Errorf("%s: refund %s %s: %w", p.ID(), outRefundNo, res.Status, plugins.ErrRefundRefused)
 	}
 }
 

@@ -850,10 +850,10 @@ func TestRefundThroughProvider(t *testing.T) {
 	if err != nil || pay.Status != store.PaymentPaid {
 		t.Fatalf("payment %+v, %v", pay, err)
 	}
-	if f.a.Handler.refundThrough(ctx, "nosuch") != nil {
+	if f.a.Handler.refundFunc(ctx, "nosuch", "") != nil {
 		t.Error("a refund function for an unknown provider")
 	}
-	refund := f.a.Handler.refundThrough(ctx, sandbox.ID)
+	refund := f.a.Handler.refundFunc(ctx, sandbox.ID, "")
 	if id, err := refund(ctx, pay, 10_00, "R1"); err != nil || id != "SBRR1" {
 		t.Fatalf("sandbox refund: %q, %v", id, err)
 	}

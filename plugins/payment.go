@@ -114,6 +114,15 @@ var ErrBadNotify = errors.New("payment: bad notification")
 // decides what the gateway hears (usually "received").
 var ErrNotifyIgnored = fmt.Errorf("payment: verified notification with nothing to do: %w", ErrBadNotify)
 
+// ErrRefundRefused marks a Refund error that is the gateway's definite
+// "no" (a verified business refusal: not enough balance, a bad amount, a
+// request whose signature it refused): no money moved, so the core marks
+// the refund failed and a later try may use a new number. Any other Refund
+// error (a timeout, a 5xx, SYSTEM_ERROR) leaves the outcome unknown: the
+// core keeps the refund pending and the reconciliation job asks the
+// gateway, or sends it again under the same number.
+var ErrRefundRefused = errors.New("payment: refund refused by the gateway")
+
 // ErrProviderUnavailable is returned by a provider asked to work when it
 // must not, e.g. the sandbox in production mode.
 var ErrProviderUnavailable = errors.New("payment: provider unavailable")

@@ -276,12 +276,15 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 		return nil, err
 	}
 	if req.Payment == nil || req.Amount <= 0 || req.Amount > req.Payment.Amount-req.Payment.Refunded {
-		return nil, fmt.Errorf("alipay refund: amount %d out of range", req.Amount)
+		return nil, fmt.Errorf("alipay refund: amount %d out of range: %w", req.Amount, plugins.ErrRefundRefused)
 	}
 	a, err := st.client.Refund(ctx, TradeRefund{
 		OutTradeNo: req.Payment.OutTradeNo, OutRequestNo: req.OutRefundNo,
 		Amount: req.Amount, Reason: req.Reason,
 	})
+	if refusedRefund(err) {
+		return nil, fmt.Errorf("%w: %w", plugins.ErrRefundRefused, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +302,28 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 		return nil, fmt.Errorf("alipay refund %s: refunded %q, asked %s", req.OutRefundNo, s.RefundAmount, FormatYuan(req.Amount))
 	}
 	return &plugins.RefundResult{ProviderRefundID: s.TradeNo, Status: plugins.RefundSucceeded}, nil
+}
+
+// refusedRefund reports an alipay.trade.refund error that is Alipay's
+// definite no: a signed business failure (40004, e.g. ACQ.TRADE_STATUS_ERROR,
+// ACQ.REFUND_AMT_NOT_EQUAL_TOTAL, ACQ.SELLER_BALANCE_NOT_ENOUGH) or a
+// refused request (40001-40003, an unsigned isv.invalid-signature /
+// isv.invalid-app-id: nothing was done). 20000 (service unavailable),
+// ACQ.SYSTEM_ERROR and network errors leave the outcome unknown: Alipay
+// asks to retry them with the same out_request_no.
+func refusedRefund(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.SubCode == "ACQ.SYSTEM_ERROR" {
+		return false
+	}
+	if e.Unsigned {
+		return e.SubCode == "isv.invalid-signature" || e.SubCode == "isv.invalid-app-id"
+	}
+	switch e.Code {
+	case "40001", "40002", "40003", "40004":
+		return true
+	}
+	return false
 }
 
 // Query calls alipay.trade.query: TRADE_SUCCESS / TRADE_FINISHED is paid

@@ -323,7 +323,7 @@ func (p *Provider) Refund(_ context.Context, req plugins.RefundRequest) (*plugin
 		return nil, err
 	}
 	if req.Payment == nil || req.Amount <= 0 || req.Amount > req.Payment.Amount-req.Payment.Refunded {
-		return nil, fmt.Errorf("sandbox refund: amount %d out of range", req.Amount)
+		return nil, fmt.Errorf("sandbox refund: amount %d out of range: %w", req.Amount, plugins.ErrRefundRefused)
 	}
 	return &plugins.RefundResult{ProviderRefundID: "SBR" + req.OutRefundNo, Status: plugins.RefundSucceeded}, nil
 }

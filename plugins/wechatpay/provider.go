@@ -467,7 +467,7 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 	c := st.client
 	pay := req.Payment
 	if pay == nil || req.Amount <= 0 || req.Amount > pay.Amount-pay.Refunded {
-		return nil, fmt.Errorf("wechatpay refund: amount %d out of range", req.Amount)
+		return nil, fmt.Errorf("wechatpay refund: amount %d out of range: %w", req.Amount, plugins.ErrRefundRefused)
 	}
 	// transaction_id and out_trade_no are 二选一: WeChat's number when known.
 	ro := RefundOrder{TransactionID: pay.ProviderTxnID, OutRefundNo: req.OutRefundNo, Reason: truncate(req.Reason, 80),
@@ -476,6 +476,9 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 		ro.OutTradeNo = pay.OutTradeNo
 	}
 	rf, err := c.Refund(ctx, ro)
+	if refusedRefund(err) {
+		return nil, fmt.Errorf("%w: %w", plugins.ErrRefundRefused, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -491,6 +494,24 @@ func (p *Provider) Refund(ctx context.Context, req plugins.RefundRequest) (*plug
 		return nil, fmt.Errorf("wechatpay refund: unknown status %q", rf.Status)
 	}
 	return res, nil
+}
+
+// refusedRefund reports a 申请退款 error that is WeChat's definite no: a
+// 4xx business answer it signed (NOT_ENOUGH, PARAM_ERROR, INVALID_REQUEST,
+// USER_ACCOUNT_ABNORMAL...), or 401 (it refused our signature, so it did
+// nothing). SYSTEM_ERROR, FREQUENCY_LIMITED, 5xx and network errors leave
+// the outcome unknown: WeChat asks to retry them with the same
+// out_refund_no.
+func refusedRefund(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status < 400 || ae.Status > 499 {
+		return false
+	}
+	switch ae.Code {
+	case "SYSTEM_ERROR", "FREQUENCY_LIMITED":
+		return false
+	}
+	return ae.Verified || ae.Status == http.StatusUnauthorized
 }
 
 // Query asks the gateway about the attempt: paid (SUCCESS, or REFUND for a
