@@ -1,15 +1,13 @@
 package handlers
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/device"
 
 	"github.com/xiaodian/xiaodian/plugins/wechatpay"
 	"github.com/xiaodian/xiaodian/plugins/wechatpay/wechatpaytest"
@@ -35,10 +33,8 @@ func TestEndToEndWeChatPayH5(t *testing.T) {
 	}
 	ctx := t.Context()
 	s := &e2eSession{t: t, ctx: browser(t, 375, 812), base: a.srv.URL, name: "wechatpay"}
-	s.do("plain phone browser", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: phoneUA})
-		return err
-	}))
+	// chromedp.Emulate sets the user agent with emulation.SetUserAgentOverride.
+	s.do("plain phone browser", chromedp.Emulate(plainPhone{}))
 	s.phone()
 
 	s.do("register", chromedp.Navigate(s.base+"/register"), chromedp.WaitVisible(css(`[data-testid="register-form"]`)),
@@ -126,6 +122,13 @@ func TestEndToEndWeChatPayH5(t *testing.T) {
 	if ds := g.Deliveries(); len(ds) != 1 || ds[0].Status != http.StatusNoContent {
 		t.Fatalf("deliveries %s", fmt.Sprint(ds))
 	}
+}
+
+// plainPhone is an iPhone's Safari at 375×812, not WeChat's browser.
+type plainPhone struct{}
+
+func (plainPhone) Device() device.Info {
+	return device.Info{Name: "iPhone Safari", UserAgent: phoneUA, Width: 375, Height: 812, Scale: 1, Mobile: true}
 }
 
 func orderStatus(t *testing.T, a *testApp, id int64) store.OrderStatus {
