@@ -1208,9 +1208,6 @@ func TestWeChatPayRefundReconciled(t *testing.T) {
 // must stay pending for the job to ask about and send again under the same
 // number, never be retried under a new one.
 func TestWeChatPayAftersaleRefundSystemError(t *testing.T) {
-	t.Skip("known bug: an after-sale refund whose provider call errs (SYSTEM_ERROR, a timeout) is marked failed " +
-		"(handlers/admin_aftersales.go refundVia → store.RefundAftersale failRefundTx) and the next 退款 uses a new " +
-		"out_refund_no: if the gateway did take the first, the money can go back twice")
 	s := newWxShop(t, wechatpaytest.ModePublicKey)
 	ctx := t.Context()
 	o := s.order(t, 0, 0, 1)
