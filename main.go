@@ -27,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // the shop's timezone works on machines without zoneinfo
 
 	"github.com/spf13/viper"
 
@@ -61,7 +62,10 @@ type Config struct {
 	} `mapstructure:"server"`
 	Data string `mapstructure:"data"`
 	Mode string `mapstructure:"mode"`
-	Log  struct {
+	// Timezone is the shop's clock for the times people read (deadlines,
+	// order times, daily reports).
+	Timezone string `mapstructure:"timezone"`
+	Log      struct {
 		Level  string `mapstructure:"level"`
 		Format string `mapstructure:"format"`
 		Access bool   `mapstructure:"access"`
@@ -94,6 +98,7 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	v.SetDefault("server.shutdown_timeout", "10s")
 	v.SetDefault("data", "./data")
 	v.SetDefault("mode", "development")
+	v.SetDefault("timezone", "Asia/Shanghai")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "text")
 	v.SetDefault("log.access", true)
@@ -144,6 +149,13 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg.getenv = getenv
+	if cfg.Timezone != "" && cfg.Timezone != "Local" {
+		loc, err := time.LoadLocation(cfg.Timezone)
+		if err != nil {
+			return nil, fmt.Errorf("config: timezone %q: %w", cfg.Timezone, err)
+		}
+		time.Local = loc
+	}
 	if cfg.Mode != "development" && cfg.Mode != "production" {
 		return nil, fmt.Errorf("config: mode must be development or production, not %q", cfg.Mode)
 	}

@@ -66,6 +66,47 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 }
 
+// TestConfigPluginsAndSecrets: config.example.yaml loads as shipped, and
+// with its plugin section filled in the values reach the shop's plugins
+// (bools as the form stores them); a bad timezone is refused.
+func TestConfigPluginsAndSecrets(t *testing.T) {
+	fs := func(args ...string) *flag.FlagSet {
+		f := flag.NewFlagSet("t", flag.ContinueOnError)
+		f.String("config", "", "")
+		if err := f.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if _, err := loadConfig(fs("--config", "config.example.yaml"), env(nil)); err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	example, err := os.ReadFile("config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Uncomment the plugin example, as an owner would.
+	filled := strings.ReplaceAll(string(example), "\n#  ", "\n  ")
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte(filled), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(fs("--config", file), env(nil))
+	if err != nil {
+		t.Fatalf("filled example: %v", err)
+	}
+	wx := cfg.Plugins["wechatpay"]
+	if wx["mch_id"] != "1900000109" || wx["mch_private_key"] != "file:/etc/xiaodian/apiclient_key.pem" || cfg.Plugins["alipay"]["key_mode"] != "public_key" {
+		t.Fatalf("plugins %v", cfg.Plugins)
+	}
+	if got := wx["platform_certs"]; got != "0" && got != "false" {
+		t.Fatalf("platform_certs %q", got)
+	}
+	if _, err := loadConfig(fs(), env(map[string]string{"XIAODIAN_TIMEZONE": "Mars/Olympus"})); err == nil {
+		t.Fatal("a bad timezone accepted")
+	}
+}
+
 func TestCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the demo shop")

@@ -276,7 +276,7 @@ func (h *Handler) pay(c *gin.Context) error {
 		return err
 	}
 	return h.followPayAction(c, p, plugins.PayRequest{
-		Payment: pay, Subject: i18n.Tc(ctx, "pay.subject_order", "no", o.No), ShopName: shop,
+		Payment: pay, Subject: shop + " - " + orderSummary(ctx, o), ShopName: shop,
 		NotifyURL: h.absURL(c, payNotifyPath+p.ID()), ReturnURL: h.absURL(c, payResultURL(o.No)),
 		CancelURL: h.absURL(c, payURL(o.No)), ExpiresAt: o.PayDeadline,
 		ClientIP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
