@@ -3,8 +3,11 @@ package plugins
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // Settings: a plugin that has settings (a payment provider's merchant keys,
@@ -169,4 +172,45 @@ func (v SettingValues) SortedKeys() []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// SettingBool reads a FieldBool value: "1" (what the back office stores
+// for a ticked box), "true", "yes" and "on" are on; "", "0", "false", "no"
+// and "off" are off; ok is false for anything else.
+func SettingBool(v string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, true
+	case "", "0", "false", "no", "off":
+		return false, true
+	}
+	return false, false
+}
+
+// EndpointURL checks a remote service's address given in a setting (a
+// gateway's base URL): absolute https — or http to a loopback host, for a
+// local test gateway — without credentials, query or fragment; a path only
+// when withPath (Alipay's /gateway.do).
+func EndpointURL(s string, withPath bool) (*url.URL, bool) {
+	if s == "" || len(s) > 300 {
+		return nil, false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" || u.ForceQuery {
+		return nil, false
+	}
+	if !withPath && u.Path != "" && u.Path != "/" {
+		return nil, false
+	}
+	switch u.Scheme {
+	case "https":
+		return u, true
+	case "http":
+		if h := u.Hostname(); h == "localhost" {
+			return u, true
+		} else if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+			return u, true
+		}
+	}
+	return nil, false
 }

@@ -85,9 +85,12 @@
 //
 // The fake gateway for tests is the sub-package alipaytest.
 //
+// Refund errors that are Alipay's definite no (a signed business failure,
+// a refused request) wrap plugins.ErrRefundRefused; the rest (20000,
+// ACQ.SYSTEM_ERROR, the network) leave the outcome unknown and the core
+// keeps the refund pending for the reconciliation job.
+//
 // Not done: AES content encryption (encrypt_type); downloading a re-issued
 // Alipay certificate; refund notifications (none are needed: refunds settle
-// synchronously); the core logs every ignored notification as refused,
-// since plugins has no "nothing to do" kind; the plugin is not yet in
-// plugins/builtin (the lead wires it).
+// synchronously).
 package alipay

@@ -19,8 +19,9 @@ import (
 // status other than TRADE_SUCCESS / TRADE_FINISHED (WAIT_BUYER_PAY,
 // TRADE_CLOSED) or the trade_status_sync Alipay sends after a refund (our
 // refunds are settled when alipay.trade.refund answers). It wraps
-// plugins.ErrBadNotify so the core changes nothing, and Ack still answers
-// "success" so that Alipay stops sending it.
+// plugins.ErrNotifyIgnored (and so plugins.ErrBadNotify): the core changes
+// nothing and logs it as ignored, and Ack still answers "success" so that
+// Alipay stops sending it.
 var ErrIgnored = fmt.Errorf("alipay notify: %w", plugins.ErrNotifyIgnored)
 
 // Provider is the Alipay payment provider. Its configuration is one

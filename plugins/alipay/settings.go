@@ -2,8 +2,6 @@ package alipay
 
 import (
 	"errors"
-	"net"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -136,10 +134,10 @@ func parseSettings(values plugins.SettingValues) (*settings, error) {
 	}
 
 	var ok bool
-	if s.wap, ok = parseBool(values.Get(KeyChannelWap)); !ok {
+	if s.wap, ok = plugins.SettingBool(values.Get(KeyChannelWap)); !ok {
 		errs.Add(KeyChannelWap, "alipay.err_bool")
 	}
-	if s.page, ok = parseBool(values.Get(KeyChannelPage)); !ok {
+	if s.page, ok = plugins.SettingBool(values.Get(KeyChannelPage)); !ok {
 		errs.Add(KeyChannelPage, "alipay.err_bool")
 	}
 	if !s.wap && !s.page {
@@ -225,35 +223,9 @@ func checkCerts(appText, alipayText, rootText string, cfg *Config, errs *store.V
 	}
 }
 
-// parseBool reads a FieldBool value ("1" or ""), and the spellings a
-// config file may use.
-func parseBool(s string) (v, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "true", "yes", "on":
-		return true, true
-	case "", "0", "false", "no", "off":
-		return false, true
-	}
-	return false, false
-}
-
-// validGateway accepts an absolute https URL without query or fragment, or
-// http to a loopback host (a local test gateway).
+// validGateway accepts an absolute https URL (with its path) without query
+// or fragment, or http to a loopback host (a local test gateway).
 func validGateway(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		host := u.Hostname()
-		if host == "localhost" {
-			return true
-		}
-		ip := net.ParseIP(host)
-		return ip != nil && ip.IsLoopback()
-	}
-	return false
+	_, ok := plugins.EndpointURL(s, true)
+	return ok
 }

@@ -1,8 +1,6 @@
 package wechat
 
 import (
-	"net"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -138,32 +136,9 @@ func parseConfig(values plugins.SettingValues) (*config, error) {
 // tests' fake server); a scheme and host only, no user, query or fragment.
 // It returns the base without a trailing slash.
 func parseBase(s string) (string, bool) {
-	if s == "" || len(s) > 200 {
-		return "", false
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return "", false
-	}
-	if u.Path != "" && u.Path != "/" {
-		return "", false
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !loopback(u.Hostname()) {
-			return "", false
-		}
-	default:
+	u, ok := plugins.EndpointURL(s, false)
+	if !ok {
 		return "", false
 	}
 	return u.Scheme + "://" + u.Host, true
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -209,7 +208,7 @@ func parseSettings(v plugins.SettingValues) (Config, *state, error) {
 	flags := map[string]*bool{KeyPlatformCerts: &cfg.DownloadCertificates,
 		KeyChannelJSAPI: &st.jsapi, KeyChannelH5: &st.h5, KeyChannelNative: &st.native}
 	for _, k := range []string{KeyPlatformCerts, KeyChannelJSAPI, KeyChannelH5, KeyChannelNative} {
-		b, ok := parseBool(v[k])
+		b, ok := plugins.SettingBool(v[k])
 		if !ok {
 			errs.Add(k, "wechatpay.err_bool")
 		}
@@ -293,37 +292,11 @@ func publicKey(s string) (*rsa.PublicKey, string) {
 	return k, ""
 }
 
-// parseBool reads a FieldBool value.
-func parseBool(s string) (v, ok bool) {
-	switch strings.ToLower(s) {
-	case "1", "true", "on", "yes":
-		return true, true
-	case "", "0", "false", "off", "no":
-		return false, true
-	}
-	return false, false
-}
-
 // validBaseURL accepts https URLs without path, query or credentials, and
 // http ones for loopback hosts (local test gateways).
 func validBaseURL(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		(u.Path != "" && u.Path != "/") || u.Opaque != "" {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		h := u.Hostname()
-		if h == "localhost" {
-			return true
-		}
-		ip := net.ParseIP(h)
-		return ip != nil && ip.IsLoopback()
-	}
-	return false
+	_, ok := plugins.EndpointURL(s, false)
+	return ok
 }
 
 // TestConnection checks the settings in use against the gateway: with
