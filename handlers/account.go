@@ -127,11 +127,9 @@ func (h *Handler) customerLoginPage(c *gin.Context) error {
 	return nil
 }
 
-// customerLogin checks a phone number and password under the same limits
-// as staff sign-in: LoginMaxFailures per number and LoginMaxPerIP per
-// client address within store.LoginWindow.
+// customerLogin signs a customer in with a phone number and password
+// (checkCustomerPassword).
 func (h *Handler) customerLogin(c *gin.Context) error {
-	ctx := c.Request.Context()
 	phone, password := strings.TrimSpace(c.PostForm("phone")), c.PostForm("password")
 	vm, err := h.loginForm(c, safeShopNext(c.PostForm("next")))
 	if err != nil {
@@ -139,6 +137,37 @@ func (h *Handler) customerLogin(c *gin.Context) error {
 	}
 	vm.Phone = phone
 	c.Header("Cache-Control", "no-store")
+	cu, refused, err := h.checkCustomerPassword(c, phone, password)
+	if err != nil {
+		return err
+	}
+	if refused != nil {
+		vm.Errors, vm.Error = refused.errors, refused.message
+		h.render(c, refused.status, h.themes.Theme().Login(vm))
+		return nil
+	}
+	if err := h.signInCustomer(c, cu); err != nil {
+		return err
+	}
+	h.mergeGuestCart(c, cu)
+	redirect(c, cmp.Or(vm.Next, "/me"))
+	return nil
+}
+
+// loginRefusal is why a sign-in was refused: messages beside the fields,
+// or one above the form, and the status to answer.
+type loginRefusal struct {
+	status  int
+	errors  themes.FieldErrors
+	message string
+}
+
+// checkCustomerPassword checks a phone number and password under the same
+// limits as staff sign-in: LoginMaxFailures per number and LoginMaxPerIP
+// per client address within store.LoginWindow. It returns the customer,
+// or the refusal to show.
+func (h *Handler) checkCustomerPassword(c *gin.Context, phone, password string) (*store.Customer, *loginRefusal, error) {
+	ctx := c.Request.Context()
 	var v store.ValidationErrors
 	if _, err := store.ValidatePhone(phone); err != nil {
 		var ve *store.ValidationError
@@ -149,42 +178,31 @@ func (h *Handler) customerLogin(c *gin.Context) error {
 		v.Add("password", "validation.required")
 	}
 	if len(v) > 0 {
-		vm.Errors = fieldErrors(c, v)
-		h.render(c, http.StatusUnprocessableEntity, h.themes.Theme().Login(vm))
-		return nil
+		return nil, &loginRefusal{status: http.StatusUnprocessableEntity, errors: fieldErrors(c, v)}, nil
 	}
 	acctKey, ipKey := loginKeys(c, phone)
 	msg, err := h.loginBlocked(c, acctKey, ipKey)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if msg != "" {
-		vm.Error = msg
-		h.render(c, http.StatusTooManyRequests, h.themes.Theme().Login(vm))
-		return nil
+		return nil, &loginRefusal{status: http.StatusTooManyRequests, message: msg}, nil
 	}
 	cu, err := h.db.AuthenticateCustomer(ctx, phone, password)
 	if errors.Is(err, store.ErrBadCredentials) {
 		if err := h.db.RecordLoginFailure(ctx, acctKey, ipKey); err != nil {
-			return err
+			return nil, nil, err
 		}
 		h.log.Warn("customer login failed", "phone", store.MaskPhone(strings.TrimPrefix(acctKey, "customer:")), "ip", c.ClientIP())
-		vm.Error = i18n.Tc(ctx, "account.bad_credentials")
-		h.render(c, http.StatusUnauthorized, h.themes.Theme().Login(vm))
-		return nil
+		return nil, &loginRefusal{status: http.StatusUnauthorized, message: i18n.Tc(ctx, "account.bad_credentials")}, nil
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := h.db.ClearLoginFailures(ctx, acctKey); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := h.signInCustomer(c, cu); err != nil {
-		return err
-	}
-	h.mergeGuestCart(c, cu)
-	redirect(c, cmp.Or(vm.Next, "/me"))
-	return nil
+	return cu, nil, nil
 }
 
 func (h *Handler) registerForm(c *gin.Context, next string) (themes.RegisterPage, error) {

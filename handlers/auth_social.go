@@ -329,44 +329,14 @@ func (h *Handler) socialBindLogin(c *gin.Context) error {
 		return err
 	}
 	vm.Phone = phone
-	var v store.ValidationErrors
-	if _, err := store.ValidatePhone(phone); err != nil {
-		var ve *store.ValidationError
-		errors.As(err, &ve)
-		v = append(v, ve)
-	}
-	if password == "" {
-		v.Add("password", "validation.required")
-	}
-	if len(v) > 0 {
-		vm.Errors = fieldErrors(c, v)
-		h.renderBind(c, http.StatusUnprocessableEntity, vm)
-		return nil
-	}
-	acctKey, ipKey := loginKeys(c, phone)
-	msg, err := h.loginBlocked(c, acctKey, ipKey)
+	cu, refused, err := h.checkCustomerPassword(c, phone, password)
 	if err != nil {
 		return err
 	}
-	if msg != "" {
-		vm.Error = msg
-		h.renderBind(c, http.StatusTooManyRequests, vm)
+	if refused != nil {
+		vm.Errors, vm.Error = refused.errors, refused.message
+		h.renderBind(c, refused.status, vm)
 		return nil
-	}
-	cu, err := h.db.AuthenticateCustomer(ctx, phone, password)
-	if errors.Is(err, store.ErrBadCredentials) {
-		if err := h.db.RecordLoginFailure(ctx, acctKey, ipKey); err != nil {
-			return err
-		}
-		vm.Error = i18n.Tc(ctx, "account.bad_credentials")
-		h.renderBind(c, http.StatusUnauthorized, vm)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := h.db.ClearLoginFailures(ctx, acctKey); err != nil {
-		return err
 	}
 	err = h.db.LinkIdentity(ctx, cu.ID, store.Identity{Namespace: pi.Namespace, Subject: pi.Subject, UnionID: pi.UnionID, Nickname: pi.Nickname})
 	if errors.Is(err, store.ErrIdentityTaken) {

@@ -375,7 +375,7 @@ func TestWeChatPayNative(t *testing.T) {
 			}
 			fo, ok := s.g.Order(pay.OutTradeNo)
 			if !ok || fo.Kind != "native" || fo.Total != int64(o.Payable) || fo.NotifyURL != s.a.srv.URL+"/pay/notify/wechatpay" ||
-				fo.State != "NOTPAY" || !strings.Contains(fo.Description, o.No) {
+				fo.State != "NOTPAY" || !strings.HasPrefix(fo.Description, "小店 - ") || !strings.Contains(fo.Description, o.Lines[0].Title) {
 				t.Fatalf("the fake's order %+v", fo)
 			}
 			// The image is the QR code of the fake's code_url, nothing else.

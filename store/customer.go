@@ -143,6 +143,13 @@ func ValidateNewPassword(password, confirm string) error {
 // registrations of one number race. The welcome messages, if any, are sent
 // in the same transaction: an invalid one fails the registration.
 func (db *DB) RegisterCustomer(ctx context.Context, phone, password string, welcome ...MessageInput) (*Customer, error) {
+	return db.registerCustomer(ctx, phone, password, "", nil, welcome)
+}
+
+// registerCustomer creates the account, with its nickname and an outside
+// identity linked when given, and sends the welcome messages, all in one
+// transaction.
+func (db *DB) registerCustomer(ctx context.Context, phone, password, nickname string, id *Identity, welcome []MessageInput) (*Customer, error) {
 	p, err := ValidateCustomerSignup(phone, password, password)
 	if err != nil {
 		return nil, err
@@ -154,21 +161,26 @@ func (db *DB) RegisterCustomer(ctx context.Context, phone, password string, welc
 		return nil, err
 	}
 	now := db.now()
-	var id int64
+	var cid int64
 	err = db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO customers (phone, password_hash, created_at, last_login_at)
-			VALUES (?, ?, ?, ?)`, p, hash, now.Unix(), now.Unix())
+		res, err := tx.ExecContext(ctx, `INSERT INTO customers (phone, password_hash, nickname, created_at, last_login_at)
+			VALUES (?, ?, ?, ?, ?)`, p, hash, nickname, now.Unix(), now.Unix())
 		if isUnique(err) {
 			return Invalid("phone", "account.phone_taken")
 		}
 		if err != nil {
 			return err
 		}
-		if id, err = res.LastInsertId(); err != nil {
+		if cid, err = res.LastInsertId(); err != nil {
 			return err
 		}
+		if id != nil {
+			if err := db.linkIdentityTx(ctx, tx, cid, *id); err != nil {
+				return err
+			}
+		}
 		for _, m := range welcome {
-			if _, err := db.sendMessageTx(ctx, tx, id, m); err != nil {
+			if _, err := db.sendMessageTx(ctx, tx, cid, m); err != nil {
 				return err
 			}
 		}
@@ -177,7 +189,7 @@ func (db *DB) RegisterCustomer(ctx context.Context, phone, password string, welc
 	if err != nil {
 		return nil, fmt.Errorf("register customer: %w", err)
 	}
-	return &Customer{ID: id, Phone: p, Stamp: stampOf(hash), CreatedAt: now, LastLoginAt: now}, nil
+	return &Customer{ID: cid, Phone: p, Nickname: nickname, Stamp: stampOf(hash), CreatedAt: now, LastLoginAt: now}, nil
 }
 
 // stampOf derives a session stamp from a password hash: it changes with the

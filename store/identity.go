@@ -106,43 +106,7 @@ func (db *DB) RegisterCustomerWithIdentity(ctx context.Context, phone, password 
 	if !id.valid() {
 		return nil, fmt.Errorf("register with identity: malformed identity: %w", ErrConflict)
 	}
-	p, err := ValidateCustomerSignup(phone, password, password)
-	if err != nil {
-		return nil, err
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return nil, err
-	}
-	now := db.now()
-	nick := cutRunes(id.Nickname, MaxNicknameLen)
-	var cid int64
-	err = db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO customers (phone, password_hash, nickname, created_at, last_login_at)
-			VALUES (?, ?, ?, ?, ?)`, p, hash, nick, now.Unix(), now.Unix())
-		if isUnique(err) {
-			return Invalid("phone", "account.phone_taken")
-		}
-		if err != nil {
-			return err
-		}
-		if cid, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if err := db.linkIdentityTx(ctx, tx, cid, id); err != nil {
-			return err
-		}
-		for _, m := range welcome {
-			if _, err := db.sendMessageTx(ctx, tx, cid, m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("register with identity: %w", err)
-	}
-	return &Customer{ID: cid, Phone: p, Nickname: nick, Stamp: stampOf(hash), CreatedAt: now, LastLoginAt: now}, nil
+	return db.registerCustomer(ctx, phone, password, cutRunes(id.Nickname, MaxNicknameLen), &id, welcome)
 }
 
 // TouchIdentity records a sign-in through the identity.

@@ -114,20 +114,7 @@ func (db *DB) PaymentByID(ctx context.Context, id int64) (*Payment, error) {
 
 // OrderPayments returns every payment attempt of an order, newest first.
 func (db *DB) OrderPayments(ctx context.Context, orderID int64) ([]Payment, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+paymentColumns+` FROM payments WHERE order_id = ? ORDER BY id DESC`, orderID)
-	if err != nil {
-		return nil, fmt.Errorf("payments: %w", err)
-	}
-	defer rows.Close()
-	var out []Payment
-	for rows.Next() {
-		p, err := scanPayment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	return out, rows.Err()
+	return db.paymentsWhere(ctx, `order_id = ? ORDER BY id DESC`, orderID)
 }
 
 // newNumber returns a number for people and providers: the time to the
