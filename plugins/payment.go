@@ -317,19 +317,45 @@ func (r *Registry) StartPayments(ctx context.Context, env PaymentEnv) {
 }
 
 // PaymentProviders returns the providers that may take new payments: their
-// plugin is enabled and they started, sorted by id.
+// plugin is enabled and they started, in the plugins' registration order
+// (the order of plugins/builtin, which the pay page keeps), then by id.
 func (r *Registry) PaymentProviders() []PaymentProvider {
+	rank := r.pluginRanks()
 	ps := &r.payments
 	ps.mu.RLock()
-	var out []PaymentProvider
+	type ranked struct {
+		p    PaymentProvider
+		rank int
+	}
+	var list []ranked
 	for _, rp := range ps.providers {
 		if rp.ok && r.Enabled(rp.pluginID) {
-			out = append(out, rp.provider)
+			list = append(list, ranked{rp.provider, rank[rp.pluginID]})
 		}
 	}
 	ps.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].rank != list[j].rank {
+			return list[i].rank < list[j].rank
+		}
+		return list[i].p.ID() < list[j].p.ID()
+	})
+	out := make([]PaymentProvider, len(list))
+	for i, x := range list {
+		out[i] = x.p
+	}
 	return out
+}
+
+// pluginRanks maps each plugin id to its place in registration order.
+func (r *Registry) pluginRanks() map[string]int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	m := make(map[string]int, len(r.order))
+	for i, reg := range r.order {
+		m[reg.plugin.ID()] = i
+	}
+	return m
 }
 
 // PaymentProvider returns the provider id if it may take new payments.

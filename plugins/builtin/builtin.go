@@ -12,8 +12,9 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/wechatpay"
 )
 
-// Plugins returns the plugins compiled into this binary, in load order. It
-// is the one list a forking developer reads and extends, one line per plugin:
+// Plugins returns the plugins compiled into this binary, in load order (the
+// pay page lists payment providers in this order). It is the one list a
+// forking developer reads and extends, one line per plugin:
 //
 //	return []plugins.Plugin{
 //		coupon.New(), // any value implementing plugins.Plugin
@@ -22,9 +23,9 @@ import (
 // The registry and its hooks work the same with any of them removed.
 func Plugins() []plugins.Plugin {
 	return []plugins.Plugin{
-		sandbox.New(),   // 模拟支付: demos only, off in production mode
 		wechatpay.New(), // 微信支付 API v3: JSAPI, H5, Native
 		alipay.New(),    // 支付宝 OpenAPI: 手机网站支付, 电脑网站支付
 		wechat.New(),    // 微信公众号: 网页授权 login and share cards
+		sandbox.New(),   // 模拟支付: demos only, off in production mode
 	}
 }
