@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xiaodian/xiaodian/plugins"
+	"github.com/xiaodian/xiaodian/plugins/sandbox"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/views"
 	"github.com/xiaodian/xiaodian/views/admin"
@@ -54,6 +55,12 @@ func (h *Handler) providerCard(ctx context.Context, id string) (admin.PaymentPlu
 	}
 	if st.Err != nil {
 		card.Problem = settingsProblem(ctx, st.Err)
+	}
+	if registered, started := h.plugins.PaymentProviderStarted(id); registered && !started {
+		card.Problem = i18n.Tc(ctx, "payments.not_started")
+		if h.opts.Mode == "production" && id == sandbox.ID {
+			card.Problem = i18n.Tc(ctx, "payments.sandbox_production")
+		}
 	}
 	if _, isPay := h.plugins.PaymentProviderForNotify(id); isPay {
 		card.NotifyURL = h.notifyURL(id)

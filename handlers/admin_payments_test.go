@@ -344,3 +344,17 @@ func TestPaymentSettingsShowNotifyURL(t *testing.T) {
 		t.Error("the official account is listed wrong")
 	}
 }
+
+// TestSandboxCardInProduction: in production mode the sandbox's card says
+// it is off, and the pay page never offers it.
+func TestSandboxCardInProduction(t *testing.T) {
+	a := openTestApp(t, AppConfig{DataDir: t.TempDir(), Mode: "production"})
+	a.setupOwner(t)
+	_, body := a.get(t, "/admin/payments")
+	if !strings.Contains(body, "生产模式（mode: production）下模拟支付停用") {
+		t.Error("the sandbox's card does not say it is off in production")
+	}
+	if _, ok := a.Plugins.PaymentProvider(sandbox.ID); ok {
+		t.Error("the sandbox takes payments in production")
+	}
+}

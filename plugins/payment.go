@@ -383,3 +383,17 @@ func (r *Registry) PaymentProviderForNotify(id string) (PaymentProvider, bool) {
 	}
 	return rp.provider, true
 }
+
+// PaymentProviderStarted reports whether a payment provider of that id is
+// registered, and whether it started (a provider that failed to start, such
+// as the sandbox in production mode, takes nothing).
+func (r *Registry) PaymentProviderStarted(id string) (registered, started bool) {
+	ps := &r.payments
+	ps.mu.RLock()
+	defer ps.mu.RUnlock()
+	rp, ok := ps.providers[id]
+	if !ok {
+		return false, false
+	}
+	return true, rp.ok
+}
