@@ -47,7 +47,7 @@ type config struct {
 	AppSecret  string
 	Scope      string // ScopeUserInfo or ScopeBase
 	Share      bool
-	VerifyFile string // "MP_verify_xxxx.txt" or ""
+	VerifyFile string // "MP_verify_Ab12Cd34.txt" or ""
 	APIBase    string // no trailing slash
 	OAuthBase  string // no trailing slash
 }

@@ -58,7 +58,7 @@
 //   - Available: configured and a WeChat user agent (MicroMessenger);
 //     企业微信 (wxwork) is left out, it cannot do an official account's
 //     网页授权.
-//   - VerifyFile returns the MP_verify_xxxxxxxx.txt name and its content for
+//   - VerifyFile returns the MP_verify_<code>.txt name and its content for
 //     the core to serve at /<name>.
 //   - Tests run against wechattest, a fake of both servers; fuzz tests
 //     cover every parser of outside input (the JSON answers, the callback,

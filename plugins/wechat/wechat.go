@@ -111,7 +111,7 @@ func (p *Plugin) Namespace() string { return plugins.WeChatNamespace(p.AppID()) 
 
 // VerifyFile returns the domain verification file WeChat asks to serve at
 // the domain's root when setting 网页授权域名 or JS接口安全域名: its name
-// (MP_verify_xxxxxxxx.txt) and its content, the part of the name between
+// (MP_verify_<code>.txt) and its content, the part of the name between
 // "MP_verify_" and ".txt". Both are "" when no file is set. The core serves
 // it at /<name>.
 func (p *Plugin) VerifyFile() (name, content string) {
