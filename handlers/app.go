@@ -109,6 +109,7 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 		return fail(err)
 	}
 	// The registry runs the price pipeline and the order events.
+	app.Plugins.SetStore(db)
 	db.SetPricer(app.Plugins)
 	db.SetOrderHook(app.Plugins.OrderHook())
 	if app.Themes, err = themes.NewRegistry(cfg.DataDir, cfg.Theme, cfg.Logger); err != nil {

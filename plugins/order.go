@@ -29,6 +29,8 @@ type PriceEvent struct {
 	Ctx   context.Context
 	Tx    *sql.Tx
 	Quote *store.Quote
+	// Store is the shop's database, for the store functions that take Tx.
+	Store *store.DB
 }
 
 // OrderEvent is fired inside the transaction of every order change
@@ -39,6 +41,8 @@ type OrderEvent struct {
 	Ctx context.Context
 	Tx  *sql.Tx
 	store.OrderEvent
+	// Store is the shop's database, for the store functions that take Tx.
+	Store *store.DB
 }
 
 // bindCore binds the core filters of the price pipeline. They are not a
@@ -59,12 +63,18 @@ func (r *Registry) bindCore() {
 // PriceQuote runs the price pipeline; the registry is the store's
 // [store.Pricer].
 func (r *Registry) PriceQuote(ctx context.Context, tx *sql.Tx, q *store.Quote) error {
-	return r.Price.Trigger(&PriceEvent{Ctx: ctx, Tx: tx, Quote: q})
+	return r.Price.Trigger(&PriceEvent{Ctx: ctx, Tx: tx, Quote: q, Store: r.db()})
 }
+
+// SetStore hands the shop's database to the events (PriceEvent.Store,
+// OrderEvent.Store); call it once at start-up, before the first request.
+func (r *Registry) SetStore(db *store.DB) { r.store.Store(db) }
+
+func (r *Registry) db() *store.DB { return r.store.Load() }
 
 // OrderHook returns the store's order hook, which fires [Registry.Order].
 func (r *Registry) OrderHook() store.OrderHook {
 	return func(ctx context.Context, tx *sql.Tx, e store.OrderEvent) error {
-		return r.Order.Trigger(&OrderEvent{Ctx: ctx, Tx: tx, OrderEvent: e})
+		return r.Order.Trigger(&OrderEvent{Ctx: ctx, Tx: tx, OrderEvent: e, Store: r.db()})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/xiaodian/xiaodian/store"
 )
 
 // Plugin is a compile-time plugin. Register binds the plugin's handlers to the
@@ -65,6 +67,8 @@ type Registry struct {
 	mu      sync.RWMutex
 	order   []*registered // registration order, for Plugins
 	plugins map[string]*registered
+
+	store atomic.Pointer[store.DB] // SetStore
 
 	payments paymentSet // payment providers (payment.go)
 	logins   loginSet   // login providers (login.go)

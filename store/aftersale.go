@@ -865,7 +865,7 @@ func (db *DB) applyRefundTx(ctx context.Context, tx *sql.Tx, h aftersaleHead, ac
 	}
 	// Plugins (commission, points) see every refund with its line and amount.
 	if err := db.fireOrderEvent(ctx, tx, OrderEvent{OrderID: h.orderID, CustomerID: oh.customerID, Action: "refund",
-		From: oh.status, To: oh.status, Actor: actor, LineID: h.lineID, Qty: h.qty, Refunded: h.amount}); err != nil {
+		From: oh.status, To: oh.status, Actor: actor, LineID: h.lineID, Qty: h.qty, Refunded: h.amount, RefundGoods: h.amount - h.shipping}); err != nil {
 		return err
 	}
 	if (left == 0 || refunded >= paid) && CanTransition(oh.status, StatusClosed) {

@@ -56,6 +56,11 @@ type QuoteLine struct {
 	Stock      int
 	Status     CartStatus
 	Discount   Fen // line and order-level discounts allocated to this line
+	// Activity is the marketing plugin whose activity priced the line
+	// (flash sale, group buy, bargain), "" for none; the distribution
+	// engine pays commission on it only if ActivityCommission.
+	Activity           string
+	ActivityCommission bool
 }
 
 // Subtotal is unit price × quantity.
@@ -541,10 +546,11 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 	lineIDs := make([]int64, len(q.Lines))
 	for i, l := range q.Lines {
 		res, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, product_id, sku_id, title, label, image, code,
-			unit_price_fen, qty, weight_g, is_virtual, discount_fen, paid_fen)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			unit_price_fen, qty, weight_g, is_virtual, discount_fen, paid_fen, activity, activity_commission)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			orderID, l.ProductID, l.SKUID, l.Title, l.Label, l.Image, l.Code,
-			l.UnitPrice, l.Qty, l.WeightG, boolInt(l.Virtual), l.Discount, l.Payable())
+			l.UnitPrice, l.Qty, l.WeightG, boolInt(l.Virtual), l.Discount, l.Payable(),
+			l.Activity, boolInt(l.Activity == "" || l.ActivityCommission))
 		if err != nil {
 			return nil, fmt.Errorf("insert order line: %w", err)
 		}

@@ -33,9 +33,10 @@ type OrderEvent struct {
 	Actor      Actor
 	// For a refund: the order line, the pieces and the amount refunded
 	// (commission and points are reduced in proportion).
-	LineID   int64
-	Qty      int
-	Refunded Fen
+	LineID      int64
+	Qty         int
+	Refunded    Fen
+	RefundGoods Fen // the part of Refunded that was for the goods (shipping excluded)
 }
 
 // OrderHook runs inside the transaction of every order change: an error

@@ -7,6 +7,7 @@ package builtin
 import (
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/alipay"
+	"github.com/xiaodian/xiaodian/plugins/distribution"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
 	"github.com/xiaodian/xiaodian/plugins/wechat"
 	"github.com/xiaodian/xiaodian/plugins/wechatpay"
@@ -23,9 +24,10 @@ import (
 // The registry and its hooks work the same with any of them removed.
 func Plugins() []plugins.Plugin {
 	return []plugins.Plugin{
-		wechatpay.New(), // 微信支付 API v3: JSAPI, H5, Native
-		alipay.New(),    // 支付宝 OpenAPI: 手机网站支付, 电脑网站支付
-		wechat.New(),    // 微信公众号: 网页授权 login and share cards
-		sandbox.New(),   // 模拟支付: demos only, off in production mode
+		wechatpay.New(),    // 微信支付 API v3: JSAPI, H5, Native
+		alipay.New(),       // 支付宝 OpenAPI: 手机网站支付, 电脑网站支付
+		wechat.New(),       // 微信公众号: 网页授权 login and share cards
+		sandbox.New(),      // 模拟支付: demos only, off in production mode
+		distribution.New(), // 分销: commission, levels' discounts
 	}
 }
