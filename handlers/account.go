@@ -149,6 +149,7 @@ func (h *Handler) customerLogin(c *gin.Context) error {
 	if err := h.signInCustomer(c, cu); err != nil {
 		return err
 	}
+	h.bindReferral(c, cu.ID, store.BindClick)
 	h.mergeGuestCart(c, cu)
 	redirect(c, cmp.Or(vm.Next, "/me"))
 	return nil
@@ -265,7 +266,7 @@ func (h *Handler) register(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	cu, err := h.db.RegisterCustomer(ctx, phone, password, welcome)
+	cu, err := h.db.RegisterCustomer(withReferral(c), phone, password, welcome)
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		if ve.Key == "account.phone_taken" {
@@ -284,6 +285,7 @@ func (h *Handler) register(c *gin.Context) error {
 	if err := h.signInCustomer(c, cu); err != nil {
 		return err
 	}
+	h.bindReferral(c, cu.ID, store.BindRegister, store.BindClick)
 	h.mergeGuestCart(c, cu)
 	redirect(c, cmp.Or(vm.Next, "/me"))
 	return nil

@@ -46,6 +46,7 @@ func (h *Handler) takeNotice(c *gin.Context) string {
 func memberGroups() []themes.MemberGroup {
 	return []themes.MemberGroup{
 		{ID: "services", Entries: []themes.MemberEntry{
+			{ID: themes.MemberEntryDistributor, URL: distPath},
 			{ID: themes.MemberEntryWallet, URL: walletPath},
 			{ID: themes.MemberEntryMessages, URL: messagesPath},
 			{ID: themes.MemberEntryFavorites, URL: favoritesPath},

@@ -219,6 +219,7 @@ func (h *Handler) socialCallback(c *gin.Context) error {
 		if err := h.signInCustomer(c, known); err != nil {
 			return err
 		}
+		h.bindReferral(c, known.ID, store.BindClick)
 		h.mergeGuestCart(c, known)
 		redirect(c, cmp.Or(st.Next, "/me"))
 		return nil
@@ -308,6 +309,7 @@ func (h *Handler) finishBind(c *gin.Context, cu *store.Customer, next string) er
 	if err := h.signInCustomer(c, cu); err != nil {
 		return err
 	}
+	h.bindReferral(c, cu.ID, store.BindClick)
 	h.mergeGuestCart(c, cu)
 	h.addFlash(c, "success", i18n.Tc(c.Request.Context(), "social.linked"))
 	redirect(c, cmp.Or(next, "/me"))
@@ -385,7 +387,7 @@ func (h *Handler) socialBindRegister(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	cu, err := h.db.RegisterCustomerWithIdentity(ctx, phone, password,
+	cu, err := h.db.RegisterCustomerWithIdentity(withReferral(c), phone, password,
 		store.Identity{Namespace: pi.Namespace, Subject: pi.Subject, UnionID: pi.UnionID, Nickname: pi.Nickname}, welcome)
 	var ve *store.ValidationError
 	switch {

@@ -308,7 +308,7 @@ func (h *Handler) checkoutSubmit(c *gin.Context) error {
 	cu := currentCustomer(c)
 	in := f.input(cu.ID)
 	in.Note, in.Token = form.Get("note"), form.Get("token")
-	o, err := h.db.PlaceOrder(c.Request.Context(), in)
+	o, err := h.db.PlaceOrder(withReferral(c), in)
 	if err == nil {
 		redirect(c, payURL(o.No))
 		return nil

@@ -29,6 +29,7 @@ func (h *Handler) jobs() []job {
 		{name: "cancel-unpaid", every: time.Minute, run: h.cancelUnpaidJob},
 		{name: "auto-receive", every: 10 * time.Minute, run: h.autoReceiveJob},
 		{name: "reconcile-payments", every: 2 * time.Minute, run: h.reconcileJob},
+		{name: "settle-commissions", every: 10 * time.Minute, run: h.settleCommissionsJob},
 	}
 }
 
@@ -48,6 +49,16 @@ func (h *Handler) autoReceiveJob(ctx context.Context) error {
 	n, err := drainBatches(ctx, h.db.AutoReceive)
 	if n > 0 {
 		h.log.Info("received shipped orders automatically", "count", n)
+	}
+	return err
+}
+
+// settleCommissionsJob settles the commissions whose order was completed
+// SettleDays ago with no after-sale open on the line.
+func (h *Handler) settleCommissionsJob(ctx context.Context) error {
+	n, err := drainBatches(ctx, h.db.SettleCommissions)
+	if n > 0 {
+		h.log.Info("settled commissions", "count", n)
 	}
 	return err
 }

@@ -139,7 +139,18 @@ func (h *Handler) cached(fn HandlerFunc) gin.HandlerFunc {
 
 func (h *Handler) pageKey(c *gin.Context) string {
 	var b strings.Builder
-	b.WriteString(c.Request.URL.RequestURI())
+	// A referral code (?ref=) changes nothing on the page: one entry
+	// serves every distributor's link.
+	if q := c.Request.URL.Query(); q.Has("ref") {
+		q.Del("ref")
+		b.WriteString(c.Request.URL.Path)
+		if len(q) > 0 {
+			b.WriteByte('?')
+			b.WriteString(q.Encode())
+		}
+	} else {
+		b.WriteString(c.Request.URL.RequestURI())
+	}
 	b.WriteByte('|')
 	b.WriteString(string(i18n.FromContext(c.Request.Context())))
 	b.WriteByte('|')

@@ -29,7 +29,7 @@ func (h *Handler) Router() http.Handler {
 	if h.opts.AccessLog {
 		r.Use(h.accessLog)
 	}
-	r.Use(securityHeaders, compress, h.locale)
+	r.Use(securityHeaders, compress, h.locale, h.captureReferral)
 
 	r.GET("/healthz", h.wrap(h.healthz))
 	r.HEAD("/healthz", h.wrap(h.healthz))

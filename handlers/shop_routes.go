@@ -53,6 +53,8 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.orderRoutes(r)
 	// After-sales (aftersale.go): personal, never cached.
 	h.aftersaleRoutes(r)
+	// The distributor centre (distributor.go): personal, never cached.
+	h.distributorRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)

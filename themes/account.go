@@ -39,9 +39,10 @@ type RegisterPage struct {
 
 // Member page entry ids; the theme picks the label (member.<id>) and icon.
 const (
-	MemberEntryAddresses = "addresses"
-	MemberEntryProfile   = "profile"
-	MemberEntryPassword  = "password"
+	MemberEntryDistributor = "distributor" // 分销中心
+	MemberEntryAddresses   = "addresses"
+	MemberEntryProfile     = "profile"
+	MemberEntryPassword    = "password"
 )
 
 // MemberEntry is one row of the member page's menu. Only pages that exist

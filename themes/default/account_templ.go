@@ -1881,6 +1881,11 @@ func memberIcon(id string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+		case themes.MemberEntryDistributor:
+			templ_7745c5c3_Err = distIcon("shop").Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		case themes.MemberEntryWallet:
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 142, "<svg class=\"ico\" viewBox=\"0 0 24 24\" aria-hidden=\"true\"><rect x=\"3.5\" y=\"6\" width=\"17\" height=\"13\" rx=\"2.5\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.8\"></rect><path d=\"M3.5 10h17\" stroke=\"currentColor\" stroke-width=\"1.8\"></path><circle cx=\"16\" cy=\"14.5\" r=\"1.3\" fill=\"currentColor\"></circle></svg>")
 			if templ_7745c5c3_Err != nil {

@@ -1,0 +1,497 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// What the distributor centre (H5) reads: the distributor's standing and
+// earnings, their commissions, promoted orders, team by level and
+// applications. Every read is keyed by the signed-in customer, so a
+// customer only ever sees their own.
+
+// Distributor is a customer's standing in the distribution programme.
+type Distributor struct {
+	CustomerID int64
+	Status     string // "" when they have no row (and are not one)
+	Active     bool   // a distributor now (an active row, or everyone mode)
+	Source     string
+	RealName   string
+	ReviewNote string
+	LevelID    int64
+	LevelName  string
+	Balance    Fen // 可提现 (may be negative after a claw-back)
+	Pending    Fen // 待结算
+	Settled    Fen // 累计结算
+	Withdrawn  Fen // 已提现
+	Sales      Fen // promoted sales
+	Spend      Fen // own completed spend
+	Direct     int
+	Team       int
+	Today      Fen // commission earned today (pending or settled)
+	ReferrerID int64
+	Referrer   string // the referrer's nickname or masked phone
+	ApprovedAt time.Time
+}
+
+// DisplayName is a customer's nickname, or their masked phone.
+func DisplayName(nickname, phone string) string {
+	if strings.TrimSpace(nickname) != "" {
+		return nickname
+	}
+	return MaskPhone(phone)
+}
+
+// DistributorOf returns the customer's standing, with today's earnings.
+func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor, error) {
+	s := db.DistSettings(ctx)
+	d := &Distributor{CustomerID: customerID}
+	var st, source, realName, note, levelName sql.NullString
+	var level, approved, ref sql.NullInt64
+	var refNick, refPhone sql.NullString
+	var disabled bool
+	err := db.r.QueryRowContext(ctx, `SELECT d.status, d.source, d.real_name, d.review_note, d.level_id, l.name,
+		COALESCE(d.balance_fen, 0), COALESCE(d.pending_fen, 0), COALESCE(d.settled_fen, 0), COALESCE(d.withdrawn_fen, 0),
+		COALESCE(d.sales_fen, 0), COALESCE(d.spend_fen, 0), d.approved_at, c.disabled, c.referrer_id, r.nickname, r.phone,
+		(SELECT COUNT(*) FROM customers WHERE referrer_id = c.id),
+		COALESCE(d.team_count, 0)
+		FROM customers c LEFT JOIN distributors d ON d.customer_id = c.id
+		LEFT JOIN distributor_levels l ON l.id = d.level_id AND l.deleted_at IS NULL
+		LEFT JOIN customers r ON r.id = c.referrer_id
+		WHERE c.id = ?`, customerID).Scan(&st, &source, &realName, &note, &level, &levelName,
+		&d.Balance, &d.Pending, &d.Settled, &d.Withdrawn, &d.Sales, &d.Spend, &approved, &disabled, &ref, &refNick, &refPhone,
+		&d.Direct, &d.Team)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("distributor: %w", err)
+	}
+	d.Status, d.Source, d.RealName, d.ReviewNote = st.String, source.String, realName.String, note.String
+	d.LevelID, d.LevelName, d.ApprovedAt = level.Int64, levelName.String, unixTime(approved)
+	d.ReferrerID, d.Referrer = ref.Int64, DisplayName(refNick.String, refPhone.String)
+	d.Active = !disabled && s.Enabled && (d.Status == DistributorActive || (d.Status == "" && s.Mode == DistEveryone))
+	if d.Status == "" && d.Active {
+		// Everyone mode, no row yet: count the team as it stands.
+		n, err := treeNodeTx(ctx, db.r, customerID)
+		if err != nil {
+			return nil, err
+		}
+		p := n.prefix()
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE ref_path >= ? AND ref_path < ?`,
+			p, rangeEnd(p)).Scan(&d.Team); err != nil {
+			return nil, fmt.Errorf("distributor: %w", err)
+		}
+	}
+	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount_fen), 0) FROM commissions
+		WHERE recipient_id = ? AND created_at >= ? AND status != 'cancelled'`, customerID, dayStart(db.now()).Unix()).Scan(&d.Today); err != nil {
+		return nil, fmt.Errorf("distributor: %w", err)
+	}
+	return d, nil
+}
+
+// LevelProgress is the distributor's next level and how far they are.
+type LevelProgress struct {
+	Name               string
+	All                bool
+	Sales, NeedSales   Fen
+	Direct, NeedDirect int
+	Team, NeedTeam     int
+	Spend, NeedSpend   Fen
+}
+
+// NextLevel returns the lowest level above the distributor's, with the
+// conditions and where they stand; nil when there is none.
+func (db *DB) NextLevel(ctx context.Context, d *Distributor) (*LevelProgress, error) {
+	var weight int
+	if d.LevelID > 0 {
+		if err := db.r.QueryRowContext(ctx, `SELECT weight FROM distributor_levels WHERE id = ?`, d.LevelID).Scan(&weight); err != nil &&
+			!errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("next level: %w", err)
+		}
+	}
+	p := &LevelProgress{Sales: d.Sales, Direct: d.Direct, Team: d.Team, Spend: d.Spend}
+	err := db.r.QueryRowContext(ctx, `SELECT name, cond_all, cond_sales_fen, cond_direct, cond_team, cond_spend_fen
+		FROM distributor_levels WHERE deleted_at IS NULL AND weight > ? ORDER BY weight LIMIT 1`, weight).
+		Scan(&p.Name, &p.All, &p.NeedSales, &p.NeedDirect, &p.NeedTeam, &p.NeedSpend)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("next level: %w", err)
+	}
+	return p, nil
+}
+
+// Commission is one commission row as the distributor and the back office
+// see it.
+type Commission struct {
+	ID          int64
+	OrderID     int64
+	OrderNo     string
+	LineTitle   string
+	Buyer       string // masked
+	RecipientID int64
+	Recipient   string
+	Kind        string
+	Level       int
+	Base        Fen
+	RateBP      int
+	Unit        Fen
+	Rule        string
+	Original    Fen
+	Amount      Fen
+	Clawed      Fen
+	Status      string
+	CreatedAt   time.Time
+	SettledAt   time.Time
+}
+
+const commissionColumns = `c.id, c.order_id, o.no, l.title, b.nickname, b.phone, c.recipient_id, r.nickname, r.phone,
+	c.kind, c.level, c.base_fen, c.rate_bp, c.unit_fen, c.rule, c.original_fen, c.amount_fen, c.clawed_fen, c.status,
+	c.created_at, c.settled_at`
+
+const commissionFrom = ` FROM commissions c JOIN orders o ON o.id = c.order_id JOIN order_lines l ON l.id = c.line_id
+	JOIN customers b ON b.id = c.buyer_id JOIN customers r ON r.id = c.recipient_id`
+
+func scanCommission(row interface{ Scan(...any) error }) (Commission, error) {
+	var m Commission
+	var bn, bp, rn, rp string
+	var created int64
+	var settled sql.NullInt64
+	err := row.Scan(&m.ID, &m.OrderID, &m.OrderNo, &m.LineTitle, &bn, &bp, &m.RecipientID, &rn, &rp,
+		&m.Kind, &m.Level, &m.Base, &m.RateBP, &m.Unit, &m.Rule, &m.Original, &m.Amount, &m.Clawed, &m.Status,
+		&created, &settled)
+	m.Buyer, m.Recipient = maskName(DisplayName(bn, bp)), DisplayName(rn, rp)
+	m.CreatedAt, m.SettledAt = time.Unix(created, 0), unixTime(settled)
+	return m, err
+}
+
+// maskName keeps a name's first character and masks the rest (张**), so a
+// distributor sees who bought without learning who they are.
+func maskName(s string) string {
+	if strings.Contains(s, "****") {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return "**"
+	}
+	return s[:size] + "**"
+}
+
+// CommissionFilter selects commissions; zero fields do not filter.
+type CommissionFilter struct {
+	RecipientID int64
+	Phone       string // the recipient's phone, substring (back office)
+	OrderNo     string
+	Status      string
+	Kind        string
+	From, To    time.Time
+	Offset      int
+	Limit       int
+}
+
+// Commissions returns one page of commissions, newest first, the total
+// and the sum of their amounts.
+func (db *DB) Commissions(ctx context.Context, f CommissionFilter) ([]Commission, int, Fen, error) {
+	where := ` WHERE 1 = 1`
+	var args []any
+	if f.RecipientID > 0 {
+		where += ` AND c.recipient_id = ?`
+		args = append(args, f.RecipientID)
+	}
+	if f.Phone != "" {
+		where += ` AND c.recipient_id IN (SELECT id FROM customers WHERE phone LIKE ? ESCAPE '\')`
+		args = append(args, "%"+likeEscaper.Replace(f.Phone)+"%")
+	}
+	if f.OrderNo != "" {
+		where += ` AND c.order_id IN (SELECT id FROM orders WHERE no = ?)`
+		args = append(args, f.OrderNo)
+	}
+	if f.Status != "" {
+		where += ` AND c.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Kind != "" {
+		where += ` AND c.kind = ?`
+		args = append(args, f.Kind)
+	}
+	if !f.From.IsZero() {
+		where += ` AND c.created_at >= ?`
+		args = append(args, f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		where += ` AND c.created_at < ?`
+		args = append(args, f.To.Unix())
+	}
+	var total int
+	var sum Fen
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(c.amount_fen), 0) FROM commissions c`+where, args...).
+		Scan(&total, &sum); err != nil {
+		return nil, 0, 0, fmt.Errorf("commissions: %w", err)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+commissionColumns+commissionFrom+where+` ORDER BY c.id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("commissions: %w", err)
+	}
+	defer rows.Close()
+	var out []Commission
+	for rows.Next() {
+		m, err := scanCommission(rows)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("commissions: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, total, sum, rows.Err()
+}
+
+// PromotedOrder is an order the distributor earns on, as they see it.
+type PromotedOrder struct {
+	OrderID    int64
+	No         string
+	Buyer      string // masked
+	Status     OrderStatus
+	Title      string // the first line's title
+	Image      string
+	Lines      int
+	Paid       Fen
+	Earned     Fen    // the distributor's commission on it now
+	Commission string // the commission's status: pending, settled, cancelled
+	CreatedAt  time.Time
+}
+
+// PromotedOrders returns one page of the orders the customer earns on,
+// newest first, and how many there are.
+func (db *DB) PromotedOrders(ctx context.Context, recipientID int64, offset, limit int) ([]PromotedOrder, int, error) {
+	var total int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT order_id) FROM commissions WHERE recipient_id = ?`, recipientID).
+		Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("promoted orders: %w", err)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT o.id, o.no, b.nickname, b.phone, o.status,
+		(SELECT title FROM order_lines WHERE order_id = o.id ORDER BY id LIMIT 1),
+		(SELECT image FROM order_lines WHERE order_id = o.id ORDER BY id LIMIT 1),
+		(SELECT COUNT(*) FROM order_lines WHERE order_id = o.id),
+		o.paid_fen - o.refunded_fen, x.earned, x.st, o.created_at
+		FROM (SELECT order_id, SUM(amount_fen) AS earned, MIN(status) AS st, MAX(id) AS last FROM commissions
+			WHERE recipient_id = ? GROUP BY order_id ORDER BY last DESC LIMIT ? OFFSET ?) x
+		JOIN orders o ON o.id = x.order_id JOIN customers b ON b.id = o.customer_id
+		ORDER BY x.last DESC`, recipientID, limit, max(offset, 0))
+	if err != nil {
+		return nil, 0, fmt.Errorf("promoted orders: %w", err)
+	}
+	defer rows.Close()
+	var out []PromotedOrder
+	for rows.Next() {
+		var p PromotedOrder
+		var bn, bp string
+		var created int64
+		if err := rows.Scan(&p.OrderID, &p.No, &bn, &bp, &p.Status, &p.Title, &p.Image, &p.Lines, &p.Paid,
+			&p.Earned, &p.Commission, &created); err != nil {
+			return nil, 0, fmt.Errorf("promoted orders: %w", err)
+		}
+		p.Buyer, p.CreatedAt = maskName(DisplayName(bn, bp)), time.Unix(created, 0)
+		out = append(out, p)
+	}
+	return out, total, rows.Err()
+}
+
+// TeamMember is one customer of a distributor's team.
+type TeamMember struct {
+	ID       int64
+	Name     string // nickname or masked phone
+	Avatar   string
+	Depth    int // 1: direct referral
+	BoundAt  time.Time
+	IsDist   bool
+	Team     int
+	Sales    Fen
+	JoinedAt time.Time
+}
+
+// MaxTeamDepth is the deepest team level the centre lists by itself.
+const MaxTeamDepth = 3
+
+// TeamCounts returns how many customers the team has at depths 1..MaxTeamDepth
+// and in all.
+func (db *DB) TeamCounts(ctx context.Context, customerID int64) (levels [MaxTeamDepth]int, all int, err error) {
+	n, err := treeNodeTx(ctx, db.r, customerID)
+	if err != nil {
+		return levels, 0, err
+	}
+	p := n.prefix()
+	for i := range levels {
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE ref_depth = ? AND ref_path >= ? AND ref_path < ?`,
+			n.depth+1+i, p, rangeEnd(p)).Scan(&levels[i]); err != nil {
+			return levels, 0, fmt.Errorf("team counts: %w", err)
+		}
+	}
+	var team sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT team_count FROM distributors WHERE customer_id = ?`, customerID).Scan(&team); err == nil {
+		return levels, int(team.Int64), nil
+	}
+	err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE ref_path >= ? AND ref_path < ?`, p, rangeEnd(p)).Scan(&all)
+	return levels, all, err
+}
+
+// Team returns one page of the customer's team members at depth (1 = direct
+// referrals), most recently bound first.
+func (db *DB) Team(ctx context.Context, customerID int64, depth, offset, limit int) ([]TeamMember, error) {
+	n, err := treeNodeTx(ctx, db.r, customerID)
+	if err != nil {
+		return nil, err
+	}
+	if depth < 1 {
+		depth = 1
+	}
+	p := n.prefix()
+	var rows *sql.Rows
+	const cols = `c.id, c.nickname, c.phone, c.avatar, c.ref_depth, COALESCE(c.bound_at, 0), c.created_at,
+		d.status IS NOT NULL AND d.status = 'active', COALESCE(d.team_count, 0), COALESCE(d.sales_fen, 0)`
+	if depth == 1 {
+		rows, err = db.r.QueryContext(ctx, `SELECT `+cols+` FROM customers c LEFT JOIN distributors d ON d.customer_id = c.id
+			WHERE c.referrer_id = ? ORDER BY c.id DESC LIMIT ? OFFSET ?`, customerID, limit, max(offset, 0))
+	} else {
+		rows, err = db.r.QueryContext(ctx, `SELECT `+cols+` FROM customers c LEFT JOIN distributors d ON d.customer_id = c.id
+			WHERE c.ref_depth = ? AND c.ref_path >= ? AND c.ref_path < ? ORDER BY c.ref_path, c.id LIMIT ? OFFSET ?`,
+			n.depth+depth, p, rangeEnd(p), limit, max(offset, 0))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("team: %w", err)
+	}
+	defer rows.Close()
+	var out []TeamMember
+	for rows.Next() {
+		var m TeamMember
+		var nick, phone string
+		var bound, created int64
+		if err := rows.Scan(&m.ID, &nick, &phone, &m.Avatar, &m.Depth, &bound, &created, &m.IsDist, &m.Team, &m.Sales); err != nil {
+			return nil, fmt.Errorf("team: %w", err)
+		}
+		m.Depth -= n.depth
+		m.Name, m.BoundAt, m.JoinedAt = DisplayName(nick, phone), time.Unix(bound, 0), time.Unix(created, 0)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ApplyInput is the distributor application form.
+type ApplyInput struct {
+	RealName string
+	Phone    string
+	Note     string
+}
+
+// MaxApplyNote is the longest note of an application, in characters.
+const MaxApplyNote = 200
+
+// ApplyDistributor files (or files again, after a rejection) the
+// customer's application in the apply mode; in the other modes it answers
+// why one cannot apply.
+func (db *DB) ApplyDistributor(ctx context.Context, customerID int64, in ApplyInput) error {
+	s := db.DistSettings(ctx)
+	var v ValidationErrors
+	in.RealName, in.Note = strings.TrimSpace(in.RealName), strings.TrimSpace(in.Note)
+	if n := utf8.RuneCountInString(in.RealName); n < 2 || n > 30 {
+		v.Add("real_name", "withdraw.name")
+	}
+	phone, err := ValidatePhone(in.Phone)
+	if err != nil {
+		v.Add("phone", "account.phone_invalid")
+	}
+	if utf8.RuneCountInString(in.Note) > MaxApplyNote {
+		v.Add("note", "dist.reason_long", "max", MaxApplyNote)
+	}
+	if !s.Enabled || s.Mode != DistApply {
+		v.Add("real_name", "dist.apply_closed")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		now := db.now().Unix()
+		st, err := distributorTx(ctx, tx, customerID)
+		if err != nil {
+			return err
+		}
+		switch st {
+		case DistributorPending:
+			return Invalid("real_name", "dist.apply_pending")
+		case DistributorActive:
+			return Invalid("real_name", "dist.apply_done")
+		case DistributorDisabled:
+			return Invalid("real_name", "dist.apply_disabled")
+		case DistributorRejected:
+			return execOne(ctx, tx, `UPDATE distributors SET status = 'pending', real_name = ?, apply_phone = ?, apply_note = ?,
+				review_note = '', updated_at = ? WHERE customer_id = ? AND status = 'rejected'`,
+				in.RealName, phone, in.Note, now, customerID)
+		}
+		n, err := treeNodeTx(ctx, tx, customerID)
+		if err != nil {
+			return err
+		}
+		p := n.prefix()
+		_, err = tx.ExecContext(ctx, `INSERT INTO distributors (customer_id, status, source, real_name, apply_phone, apply_note,
+			direct_count, team_count, created_at, updated_at)
+			VALUES (?1, 'pending', 'apply', ?2, ?3, ?4, (SELECT COUNT(*) FROM customers WHERE referrer_id = ?1),
+			(SELECT COUNT(*) FROM customers WHERE ref_path >= ?5 AND ref_path < ?6), ?7, ?7)`,
+			customerID, in.RealName, phone, in.Note, p, rangeEnd(p), now)
+		return err
+	})
+}
+
+// EnsureDistributor gives an everyone-mode distributor their row (the
+// centre calls it on the first visit, so balances have a home).
+func (db *DB) EnsureDistributor(ctx context.Context, customerID int64) error {
+	s := db.DistSettings(ctx)
+	if !s.Enabled || s.Mode != DistEveryone {
+		return nil
+	}
+	if st, err := distributorTx(ctx, db.r, customerID); err != nil || st != "" {
+		return err
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		ok, err := activeDistributorTx(ctx, tx, &s, customerID)
+		if err != nil || !ok {
+			return err
+		}
+		return ensureDistributorTx(ctx, tx, &s, customerID, db.now().Unix())
+	})
+}
+
+// CommissionLedger returns a page of the customer's commission ledger,
+// newest first, and the number of rows.
+func (db *DB) CommissionLedger(ctx context.Context, customerID int64, offset, limit int) ([]LedgerEntry, int, error) {
+	var total int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM commission_ledger WHERE customer_id = ?`, customerID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("commission ledger: %w", err)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT id, kind, amount_fen, balance_fen, ref_type, ref_id, note, created_at
+		FROM commission_ledger WHERE customer_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, customerID, limit, max(offset, 0))
+	if err != nil {
+		return nil, 0, fmt.Errorf("commission ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []LedgerEntry
+	for rows.Next() {
+		var e LedgerEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Amount, &e.Balance, &e.RefType, &e.RefID, &e.Note, &at); err != nil {
+			return nil, 0, fmt.Errorf("commission ledger: %w", err)
+		}
+		e.CreatedAt = time.Unix(at, 0)
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}
