@@ -90,6 +90,20 @@
 // ACQ.SYSTEM_ERROR, the network) leave the outcome unknown and the core
 // keeps the refund pending for the reconciliation job.
 //
+// Payouts (transfer.go): the Provider is a plugins.Payouter for
+// withdrawals to Alipay, with settings payout (公钥证书 mode only: Configure
+// refuses it in 公钥 mode with alipay.err_payout_needs_cert) and
+// payout_title. Payout calls alipay.fund.trans.uni.transfer
+// (TRANS_ACCOUNT_NO_PWD, DIRECT_TRANSFER, payee ALIPAY_LOGON_ID with name):
+// SUCCESS succeeded, DEALING pending, FAIL failed. A signed 40004 with a
+// documented payee / balance / limit sub_code (PAYEE_NOT_EXIST,
+// PAYEE_USER_INFO_ERROR, BALANCE_IS_NOT_ENOUGH, EXCEED_LIMIT_*, …) or a
+// refused request is a definite no, confirmed by a query when signed;
+// 20000, SYSTEM_ERROR, PAYMENT_INFO_INCONSISTENCY, other codes and the
+// network leave the outcome unknown. QueryPayout calls
+// alipay.fund.trans.common.query (INIT/DEALING/UNKNOWN pending,
+// FAIL/REFUND/CLOSED failed); ORDER_NOT_EXIST is plugins.ErrPayoutNotFound.
+//
 // Not done: AES content encryption (encrypt_type); downloading a re-issued
 // Alipay certificate; refund notifications (none are needed: refunds settle
 // synchronously).

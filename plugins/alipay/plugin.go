@@ -55,17 +55,17 @@ func (p *Plugin) Configure(_ context.Context, values plugins.SettingValues) erro
 		return err
 	}
 	if s == nil {
-		p.provider.use(nil, false, false)
+		p.provider.use(nil, false, false, payoutOpts{})
 		p.provider.log("alipay not configured")
 		return nil
 	}
-	p.provider.use(&s.cfg, s.wap, s.page)
+	p.provider.use(&s.cfg, s.wap, s.page, s.payouts)
 	mode := ModePublicKey
 	if s.cfg.CertMode() {
 		mode = ModeCert
 	}
 	p.provider.log("alipay settings in use", "app_id", s.cfg.AppID, "key_mode", mode, "gateway", s.cfg.Gateway,
-		"wap", s.wap, "page", s.page, "seller_id", s.cfg.SellerID != "")
+		"wap", s.wap, "page", s.page, "seller_id", s.cfg.SellerID != "", "payout", s.payouts.on)
 	return nil
 }
 

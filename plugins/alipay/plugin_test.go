@@ -524,7 +524,7 @@ func TestSettingsAccepted(t *testing.T) {
 	for _, f := range alipay.New().SettingsSchema() {
 		keys = append(keys, f.Key)
 	}
-	if got := strings.Join(keys, " "); got != "app_id app_private_key key_mode alipay_public_key app_cert alipay_cert alipay_root_cert seller_id channel_wap channel_page gateway" {
+	if got := strings.Join(keys, " "); got != "app_id app_private_key key_mode alipay_public_key app_cert alipay_cert alipay_root_cert seller_id channel_wap channel_page gateway payout payout_title" {
 		t.Errorf("schema keys %s", got)
 	}
 }

@@ -37,12 +37,20 @@ type Provider struct {
 type state struct {
 	client    *Client
 	wap, page bool // channels offered
+	payouts   payoutOpts
+}
+
+// payoutOpts are the 单笔转账 settings: switched on, the order_title.
+type payoutOpts struct {
+	on    bool
+	title string
 }
 
 var (
 	_ plugins.PaymentProvider = (*Provider)(nil)
 	_ plugins.PaymentStarter  = (*Provider)(nil)
 	_ plugins.RefundQuerier   = (*Provider)(nil)
+	_ plugins.Payouter        = (*Provider)(nil)
 )
 
 // NewProvider returns the provider configured with cfg, both channels on.
@@ -51,12 +59,13 @@ var (
 // and configures it from the shop's settings.
 func NewProvider(cfg Config) *Provider {
 	p := &Provider{}
-	p.use(&cfg, true, true)
+	p.use(&cfg, true, true, payoutOpts{})
 	return p
 }
 
-// use swaps in cfg (nil: not configured) with the channels wap and page.
-func (p *Provider) use(cfg *Config, wap, page bool) {
+// use swaps in cfg (nil: not configured) with the channels wap and page
+// and the payout settings.
+func (p *Provider) use(cfg *Config, wap, page bool, po payoutOpts) {
 	if cfg == nil || cfg.AppID == "" || cfg.PrivateKey == nil || cfg.AlipayPublicKey == nil {
 		p.state.Store(nil)
 		return
@@ -65,7 +74,7 @@ func (p *Provider) use(cfg *Config, wap, page bool) {
 	if c.HTTPClient == nil {
 		c.HTTPClient = p.hc.Load()
 	}
-	p.state.Store(&state{client: NewClient(c), wap: wap, page: page})
+	p.state.Store(&state{client: NewClient(c), wap: wap, page: page, payouts: po})
 }
 
 // Start takes the shop's logger and HTTP client (timeouts, proxy) for the
@@ -81,7 +90,7 @@ func (p *Provider) Start(_ context.Context, env plugins.PaymentEnv) error {
 	if st := p.state.Load(); st != nil {
 		cfg := st.client.cfg
 		cfg.HTTPClient = env.HTTPClient
-		p.use(&cfg, st.wap, st.page)
+		p.use(&cfg, st.wap, st.page, st.payouts)
 	}
 	return nil
 }

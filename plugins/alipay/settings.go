@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
@@ -23,7 +24,14 @@ const (
 	KeyChannelWap      = "channel_wap"
 	KeyChannelPage     = "channel_page"
 	KeyGateway         = "gateway"
+
+	// Payouts (单笔转账到支付宝账户, distributor withdrawals).
+	KeyPayout      = "payout"
+	KeyPayoutTitle = "payout_title"
 )
+
+// defaultPayoutTitle is the transfer's order_title while none is set.
+const defaultPayoutTitle = "佣金提现"
 
 // Key modes (接口加签方式).
 const (
@@ -63,6 +71,8 @@ func schema() []plugins.SettingField {
 		{Key: KeyChannelWap, Kind: plugins.FieldBool, Label: "alipay.channel_wap", Help: "alipay.channel_wap_help", Default: "1"},
 		{Key: KeyChannelPage, Kind: plugins.FieldBool, Label: "alipay.channel_page", Help: "alipay.channel_page_help", Default: "1"},
 		{Key: KeyGateway, Kind: plugins.FieldText, Label: "alipay.gateway", Help: "alipay.gateway_help", Default: DefaultGateway},
+		{Key: KeyPayout, Kind: plugins.FieldBool, Label: "alipay.payout", Help: "alipay.payout_help", Group: "alipay.group_payout"},
+		{Key: KeyPayoutTitle, Kind: plugins.FieldText, Label: "alipay.payout_title", Help: "alipay.payout_title_help", Default: defaultPayoutTitle},
 	}
 }
 
@@ -70,6 +80,7 @@ func schema() []plugins.SettingField {
 type settings struct {
 	cfg       Config
 	wap, page bool
+	payouts   payoutOpts
 }
 
 // parseSettings checks values. It returns nil settings and no error when
@@ -142,6 +153,20 @@ func parseSettings(values plugins.SettingValues) (*settings, error) {
 	}
 	if !s.wap && !s.page {
 		errs.Add(KeyChannelPage, "alipay.err_channels_none")
+	}
+
+	if s.payouts.on, ok = plugins.SettingBool(values.Get(KeyPayout)); !ok {
+		errs.Add(KeyPayout, "alipay.err_bool")
+	} else if s.payouts.on && mode != ModeCert {
+		// Alipay's fund APIs take 公钥证书 mode only.
+		errs.Add(KeyPayout, "alipay.err_payout_needs_cert")
+	}
+	s.payouts.title = get(KeyPayoutTitle)
+	if s.payouts.title == "" {
+		s.payouts.title = defaultPayoutTitle
+	}
+	if utf8.RuneCountInString(s.payouts.title) > 64 {
+		errs.Add(KeyPayoutTitle, "alipay.err_payout_title")
 	}
 
 	gw := get(KeyGateway)

@@ -1,8 +1,8 @@
 // Package wechatpay is WeChat Pay API v3 (微信支付 APIv3, 直连商户) on Go's
 // standard crypto only, offered to the shop as a plugin: [New] returns the
 // plugin (id "wechatpay", name 微信支付) whose provider implements
-// plugins.PaymentProvider, PaymentStarter, RefundQuerier and
-// PayerNamespacer. docs/setup/wechatpay.md tells a shop owner how to set it
+// plugins.PaymentProvider, PaymentStarter, RefundQuerier, PayerNamespacer
+// and Payouter (商家转账, transfer.go). docs/setup/wechatpay.md tells a shop owner how to set it
 // up; the fake gateway for tests is package wechatpaytest.
 //
 // # Protocol
@@ -77,6 +77,22 @@
 //     kind means mchid, key and serial were accepted and the platform key
 //     checks out. Messages are Chinese, then English after " / ".
 //
+// # Payouts (商家转账)
+//
+//   - Settings payout (off by default), transfer_scene_id (1000 现金营销),
+//     payout_perception (现金奖励), payout_report_infos ("类型=内容" lines;
+//     活动名称 and 奖励说明 by default).
+//   - Payout: POST /v3/fund-app/mch-transfer/transfer-bills; ACCEPTED,
+//     PROCESSING, CANCELING are pending, WAIT_USER_CONFIRM and TRANSFERING
+//     awaiting_confirmation (package_info for requestMerchantTransfer),
+//     SUCCESS succeeded, FAIL (fail_reason in Chinese) and CANCELLED failed.
+//     Only a signed PARAM_ERROR / INVALID_REQUEST / NO_AUTH or a 401 is a
+//     definite no, and a signed one is confirmed by a query (a bill of that
+//     number wins); NOT_ENOUGH, SYSTEM_ERROR, FREQUENCY_LIMITED, 5xx, the
+//     network and undocumented codes leave the outcome unknown.
+//   - QueryPayout: GET …/transfer-bills/out-bill-no/{no}; a signed 404
+//     NOT_FOUND is plugins.ErrPayoutNotFound.
+//
 // # Tests and official vectors
 //
 // The documentation's test merchant key (apiclient_test_key.pem) and its
@@ -94,6 +110,9 @@
 //
 // # Not done
 //
+//   - Payouts of 2000 yuan or more (user_name, encrypted with the platform
+//     key) and the MCHTRANSFER.BILL.FINISHED callback (the core polls
+//     QueryPayout).
 //   - 合单/服务商 (partner) modes, 异常退款 (redirecting an ABNORMAL refund),
 //     bills, payer_total (discounts) beyond the order total; only CNY.
 //   - The AppID is not checked by TestConnection (only 下单 checks that it is

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
@@ -30,6 +31,18 @@ const (
 	KeyChannelH5     = "channel_h5"
 	KeyChannelNative = "channel_native"
 	KeyBaseURL       = "base_url"
+
+	// Payouts (商家转账, distributor withdrawals).
+	KeyPayout            = "payout"
+	KeyTransferSceneID   = "transfer_scene_id"
+	KeyPayoutPerception  = "payout_perception"
+	KeyPayoutReportInfos = "payout_report_infos"
+)
+
+// Payout defaults: the scene 现金营销 and its two report infos.
+const (
+	defaultPerception  = "现金奖励"
+	defaultReportInfos = "活动名称=分销佣金提现\n奖励说明=分销推广佣金"
 )
 
 // Plugin offers WeChat Pay to the shop: it registers the provider and
@@ -81,6 +94,10 @@ func (*Plugin) SettingsSchema() []plugins.SettingField {
 		{Key: KeyChannelJSAPI, Kind: plugins.FieldBool, Label: "wechatpay.channel_jsapi", Help: "wechatpay.channel_jsapi_help", Default: "1", Group: "wechatpay.group_channels"},
 		{Key: KeyChannelH5, Kind: plugins.FieldBool, Label: "wechatpay.channel_h5", Help: "wechatpay.channel_h5_help", Default: "1"},
 		{Key: KeyChannelNative, Kind: plugins.FieldBool, Label: "wechatpay.channel_native", Help: "wechatpay.channel_native_help", Default: "1"},
+		{Key: KeyPayout, Kind: plugins.FieldBool, Label: "wechatpay.payout", Help: "wechatpay.payout_help", Group: "wechatpay.group_payout"},
+		{Key: KeyTransferSceneID, Kind: plugins.FieldText, Label: "wechatpay.transfer_scene_id", Help: "wechatpay.transfer_scene_id_help", Default: DefaultTransferScene},
+		{Key: KeyPayoutPerception, Kind: plugins.FieldText, Label: "wechatpay.payout_perception", Help: "wechatpay.payout_perception_help", Default: defaultPerception},
+		{Key: KeyPayoutReportInfos, Kind: plugins.FieldTextarea, Label: "wechatpay.payout_report_infos", Help: "wechatpay.payout_report_infos_help", Default: defaultReportInfos},
 		{Key: KeyBaseURL, Kind: plugins.FieldText, Label: "wechatpay.base_url", Help: "wechatpay.base_url_help", Default: DefaultBaseURL, Group: "wechatpay.group_advanced"},
 	}
 }
@@ -206,8 +223,8 @@ func parseSettings(v plugins.SettingValues) (Config, *state, error) {
 	}
 
 	flags := map[string]*bool{KeyPlatformCerts: &cfg.DownloadCertificates,
-		KeyChannelJSAPI: &st.jsapi, KeyChannelH5: &st.h5, KeyChannelNative: &st.native}
-	for _, k := range []string{KeyPlatformCerts, KeyChannelJSAPI, KeyChannelH5, KeyChannelNative} {
+		KeyChannelJSAPI: &st.jsapi, KeyChannelH5: &st.h5, KeyChannelNative: &st.native, KeyPayout: &st.payout}
+	for _, k := range []string{KeyPlatformCerts, KeyChannelJSAPI, KeyChannelH5, KeyChannelNative, KeyPayout} {
 		b, ok := plugins.SettingBool(v[k])
 		if !ok {
 			errs.Add(k, "wechatpay.err_bool")
@@ -220,6 +237,8 @@ func parseSettings(v plugins.SettingValues) (Config, *state, error) {
 	if !st.jsapi && !st.h5 && !st.native {
 		errs.Add(KeyChannelJSAPI, "wechatpay.err_no_channel")
 	}
+
+	parsePayoutSettings(v, st, &errs)
 
 	cfg.BaseURL = v[KeyBaseURL]
 	if cfg.BaseURL == "" {
@@ -235,6 +254,35 @@ func parseSettings(v plugins.SettingValues) (Config, *state, error) {
 	}
 	st.ns = plugins.WeChatNamespace(cfg.AppID)
 	return cfg, st, nil
+}
+
+var sceneID = regexp.MustCompile(`^[0-9A-Za-z_]{1,36}$`)
+
+// parsePayoutSettings reads the 商家转账 settings (defaults where empty);
+// they are checked whether or not payouts are switched on.
+func parsePayoutSettings(v plugins.SettingValues, st *state, errs *store.ValidationErrors) {
+	st.scene = v[KeyTransferSceneID]
+	if st.scene == "" {
+		st.scene = DefaultTransferScene
+	}
+	if !sceneID.MatchString(st.scene) {
+		errs.Add(KeyTransferSceneID, "wechatpay.err_transfer_scene")
+	}
+	st.perception = v[KeyPayoutPerception]
+	if st.perception == "" {
+		st.perception = defaultPerception
+	}
+	if utf8.RuneCountInString(st.perception) > 32 {
+		errs.Add(KeyPayoutPerception, "wechatpay.err_payout_perception")
+	}
+	infos := v[KeyPayoutReportInfos]
+	if infos == "" {
+		infos = defaultReportInfos
+	}
+	var key string
+	if st.reports, key = ParseReportInfos(infos); key != "" {
+		errs.Add(KeyPayoutReportInfos, key)
+	}
 }
 
 func isHex(s string) bool {

@@ -60,7 +60,8 @@ func TestSchemaAndMessages(t *testing.T) {
 	}
 	// The keys are the contract with config files and the docs.
 	want := []string{"mch_id", "app_id", "mch_serial_no", "mch_private_key", "apiv3_key", "public_key_id", "public_key",
-		"platform_certs", "channel_jsapi", "channel_h5", "channel_native", "base_url"}
+		"platform_certs", "channel_jsapi", "channel_h5", "channel_native", "payout", "transfer_scene_id", "payout_perception",
+		"payout_report_infos", "base_url"}
 	if !slices.Equal(keys, want) {
 		t.Fatalf("keys %v", keys)
 	}

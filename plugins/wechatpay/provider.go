@@ -54,6 +54,12 @@ type state struct {
 	client            *Client
 	jsapi, h5, native bool   // channels the owner switched on
 	ns                string // the payer identity namespace of the AppID
+
+	// 商家转账 (payouts): switched on, the scene, what the payee reads.
+	payout     bool
+	scene      string
+	perception string
+	reports    []ReportInfo
 }
 
 var (
@@ -61,6 +67,7 @@ var (
 	_ plugins.PaymentStarter  = (*Provider)(nil)
 	_ plugins.RefundQuerier   = (*Provider)(nil)
 	_ plugins.PayerNamespacer = (*Provider)(nil)
+	_ plugins.Payouter        = (*Provider)(nil)
 )
 
 // NewProvider returns a provider using cfg with every channel on, for
@@ -71,7 +78,9 @@ var (
 func NewProvider(cfg Config) *Provider {
 	p := &Provider{}
 	if c, err := p.newClient(cfg); err == nil {
-		p.st.Store(&state{client: c, jsapi: true, h5: true, native: true, ns: plugins.WeChatNamespace(cfg.AppID)})
+		reports, _ := ParseReportInfos(defaultReportInfos)
+		p.st.Store(&state{client: c, jsapi: true, h5: true, native: true, ns: plugins.WeChatNamespace(cfg.AppID),
+			scene: DefaultTransferScene, perception: defaultPerception, reports: reports})
 	}
 	return p
 }

@@ -112,6 +112,13 @@ type Gateway struct {
 	calls      []string
 	seq        int
 	alipayCert atomic.Pointer[issued] // the 支付宝公钥证书 in use
+
+	payees        map[string]string // account → real name
+	balance       store.Fen
+	transfers     map[string]*Transfer
+	transferMode  TransferMode
+	transferFault TransferFault
+	closed        chan struct{} // closed when the test ends: hung answers give up
 }
 
 // issued is a 支付宝公钥证书 and its SN.
@@ -126,6 +133,8 @@ func New(t testing.TB) *Gateway {
 	t.Helper()
 	k := loadKeys()
 	g := &Gateway{AppID: DefaultAppID, SellerID: DefaultSellerID, keys: k, trades: map[string]*Trade{},
+		payees: map[string]string{DefaultPayeeAccount: DefaultPayeeName}, balance: 100000000, transfers: map[string]*Transfer{},
+		closed: make(chan struct{}),
 		Client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}}}
@@ -137,7 +146,16 @@ func New(t testing.TB) *Gateway {
 	g.srv = httptest.NewServer(mux)
 	g.URL = g.srv.URL + "/gateway.do"
 	t.Cleanup(g.srv.Close)
+	t.Cleanup(func() { close(g.closed) }) // runs first: hung answers end before Close waits for them
 	return g
+}
+
+// PayoutSettings is Settings in ModeCert (the fund APIs take no other)
+// with 用于分销提现打款 switched on.
+func (g *Gateway) PayoutSettings() plugins.SettingValues {
+	v := g.Settings(ModeCert)
+	v["payout"] = "1"
+	return v
 }
 
 // Settings returns values ready for the plugin's Configure against this
@@ -476,6 +494,10 @@ func (g *Gateway) serveGateway(w http.ResponseWriter, r *http.Request) {
 		g.serveRefundQuery(w, v, respKey, str("out_trade_no"), str("out_request_no"))
 	case "alipay.trade.close":
 		g.serveClose(w, v, respKey, str("out_trade_no"))
+	case "alipay.fund.trans.uni.transfer":
+		g.serveTransfer(w, r, v, respKey, str)
+	case "alipay.fund.trans.common.query":
+		g.serveTransferQuery(w, v, respKey, str)
 	default:
 		g.answer(w, v, "error_response", false, kv{"code", "40004"}, kv{"msg", "Business Failed"}, kv{"sub_code", "isv.invalid-method"}, kv{"sub_msg", "不存在的方法名"})
 	}

@@ -148,6 +148,12 @@ type Gateway struct {
 	requests   []string
 	deliveries []*Delivery
 	fresh      bool
+
+	bills         map[string]*Bill
+	transferMode  TransferMode
+	transferFail  string
+	transferFault TransferFault
+	closed        chan struct{} // closed when the test ends: hung answers give up
 }
 
 type platCert struct {
@@ -226,7 +232,7 @@ func WithMerchant(mchID, appID string) Option {
 func New(tb testing.TB, opts ...Option) *Gateway {
 	tb.Helper()
 	g := &Gateway{MchID: "1900007291", AppID: "wx2421b1c4370ec43b", now: time.Now,
-		orders: map[string]*Order{}, refunds: map[string]*Refund{},
+		orders: map[string]*Order{}, refunds: map[string]*Refund{}, bills: map[string]*Bill{}, closed: make(chan struct{}),
 		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}}}
@@ -267,6 +273,7 @@ func New(tb testing.TB, opts ...Option) *Gateway {
 	g.srv = httptest.NewServer(mux)
 	g.URL = g.srv.URL
 	tb.Cleanup(g.srv.Close)
+	tb.Cleanup(func() { close(g.closed) }) // runs first: hung answers end before Close waits for them
 	return g
 }
 
@@ -292,6 +299,14 @@ func (g *Gateway) Settings(mode Mode) plugins.SettingValues {
 	if mode == ModeCertificates || mode == ModeBoth {
 		v["platform_certs"] = "1"
 	}
+	return v
+}
+
+// PayoutSettings is Settings with 用于分销提现打款 switched on (the other
+// payout settings left to their defaults: scene 1000 and its report infos).
+func (g *Gateway) PayoutSettings(mode Mode) plugins.SettingValues {
+	v := g.Settings(mode)
+	v["payout"] = "1"
 	return v
 }
 
@@ -590,12 +605,15 @@ var (
 )
 
 type apiAnswer struct {
-	status int
-	body   any // nil: no body
+	status   int
+	body     any    // nil: no body
+	raw      []byte // sent as it is instead of body (malformed answers)
+	unsigned bool   // sent without the gateway's signature
+	hang     bool   // no answer until the client gives up (a timeout)
 }
 
 func apiErr(status int, code, msg string) apiAnswer {
-	return apiAnswer{status, map[string]string{"code": code, "message": msg}}
+	return apiAnswer{status: status, body: map[string]string{"code": code, "message": msg}}
 }
 
 func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -621,11 +639,24 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if a.body != nil {
 		rb, _ = json.Marshal(a.body)
 	}
+	if a.raw != nil {
+		rb = a.raw
+	}
 	key, serial := g.signer(g.signWith, r.Header.Get("Wechatpay-Serial") == g.PublicKeyID)
 	g.mu.Unlock()
-	h := signedHeaders(key, serial, now, rb)
-	for k, v := range h {
-		w.Header()[k] = v
+	if a.hang {
+		select {
+		case <-r.Context().Done():
+		case <-g.closed:
+		case <-time.After(time.Minute):
+		}
+		return
+	}
+	if !a.unsigned {
+		h := signedHeaders(key, serial, now, rb)
+		for k, v := range h {
+			w.Header()[k] = v
+		}
 	}
 	w.Header().Set("Request-ID", hex.EncodeToString(randomBytes(12)))
 	if rb != nil {
@@ -637,6 +668,9 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 // route answers a verified request; called with g.mu held.
 func (g *Gateway) route(r *http.Request, body []byte, now time.Time) apiAnswer {
+	if a, ok := g.routeTransfer(r, body, now); ok {
+		return a
+	}
 	p := r.URL.Path
 	switch {
 	case r.Method == http.MethodPost && (p == "/v3/pay/transactions/jsapi" || p == "/v3/pay/transactions/h5" || p == "/v3/pay/transactions/native"):
@@ -659,7 +693,7 @@ func (g *Gateway) route(r *http.Request, body []byte, now time.Time) apiAnswer {
 		if o == nil {
 			return apiErr(404, "ORDER_NOT_EXIST", "订单不存在")
 		}
-		return apiAnswer{200, g.transaction(o)}
+		return apiAnswer{status: 200, body: g.transaction(o)}
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/v3/pay/transactions/id/"):
 		if r.URL.Query().Get("mchid") != g.MchID {
 			return apiErr(400, "PARAM_ERROR", "mchid 与请求头不一致")
@@ -667,7 +701,7 @@ func (g *Gateway) route(r *http.Request, body []byte, now time.Time) apiAnswer {
 		id := strings.TrimPrefix(p, "/v3/pay/transactions/id/")
 		for _, o := range g.orders {
 			if o.TransactionID != "" && o.TransactionID == id {
-				return apiAnswer{200, g.transaction(o)}
+				return apiAnswer{status: 200, body: g.transaction(o)}
 			}
 		}
 		return apiErr(404, "ORDER_NOT_EXIST", "订单不存在")
@@ -678,7 +712,7 @@ func (g *Gateway) route(r *http.Request, body []byte, now time.Time) apiAnswer {
 		if rf == nil {
 			return apiErr(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
 		}
-		return apiAnswer{200, g.refundJSON(rf)}
+		return apiAnswer{status: 200, body: g.refundJSON(rf)}
 	case r.Method == http.MethodGet && p == "/v3/certificates":
 		return g.certificates()
 	}
@@ -783,11 +817,11 @@ func (g *Gateway) prepay(kind string, body []byte, now time.Time) apiAnswer {
 	}
 	switch kind {
 	case "jsapi":
-		return apiAnswer{200, map[string]string{"prepay_id": o.PrepayID}}
+		return apiAnswer{status: 200, body: map[string]string{"prepay_id": o.PrepayID}}
 	case "h5":
-		return apiAnswer{200, map[string]string{"h5_url": o.H5URL}}
+		return apiAnswer{status: 200, body: map[string]string{"h5_url": o.H5URL}}
 	}
-	return apiAnswer{200, map[string]string{"code_url": o.CodeURL}}
+	return apiAnswer{status: 200, body: map[string]string{"code_url": o.CodeURL}}
 }
 
 func (g *Gateway) close(no string, body []byte) apiAnswer {
@@ -871,7 +905,7 @@ func (g *Gateway) refund(body []byte, now time.Time) apiAnswer {
 		if old.OutTradeNo != o.OutTradeNo || old.Amount != in.Amount.Refund {
 			return apiErr(400, "INVALID_REQUEST", "退款单号重复")
 		}
-		return apiAnswer{200, g.refundJSON(old)}
+		return apiAnswer{status: 200, body: g.refundJSON(old)}
 	}
 	if in.Amount.Refund <= 0 || o.Refunded+in.Amount.Refund > o.Total {
 		return apiErr(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
@@ -882,7 +916,7 @@ func (g *Gateway) refund(body []byte, now time.Time) apiAnswer {
 	g.refunds[in.OutRefundNo] = rf
 	o.Refunded += in.Amount.Refund
 	o.State = "REFUND"
-	return apiAnswer{200, g.refundJSON(rf)}
+	return apiAnswer{status: 200, body: g.refundJSON(rf)}
 }
 
 func chinaTime(t time.Time) string {
@@ -911,7 +945,7 @@ func (g *Gateway) certificates() apiAnswer {
 				"encrypt_certificate": g.encrypt([]byte(pc.pem), "certificate", "")})
 		}
 	}
-	return apiAnswer{200, map[string]any{"data": data}}
+	return apiAnswer{status: 200, body: map[string]any{"data": data}}
 }
 
 // ---- the payer and callbacks ----
