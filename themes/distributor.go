@@ -320,7 +320,9 @@ func (st *state) Team(vm TeamPage) templ.Component { return st.wrap(st.distTheme
 func (st *state) TeamItems(vm TeamList) templ.Component { return st.wrap(st.distTheme().TeamItems(vm)) }
 
 // Withdraw draws the withdrawal form.
-func (st *state) Withdraw(vm WithdrawPage) templ.Component { return st.wrap(st.distTheme().Withdraw(vm)) }
+func (st *state) Withdraw(vm WithdrawPage) templ.Component {
+	return st.wrap(st.distTheme().Withdraw(vm))
+}
 
 // Withdrawals draws the withdrawal records.
 func (st *state) Withdrawals(vm WithdrawalsPage) templ.Component {
