@@ -57,4 +57,5 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	h.adminAftersaleRoutes(g)
 	h.adminOrderRoutes(g)
 	h.adminPaymentRoutes(g) // 支付设置, records, reconciliation (admin_payments.go)
+	h.adminPayoutRoutes(g)  // withdrawals paid through a provider (payout.go)
 }

@@ -41,6 +41,7 @@ func (h *Handler) distributorRoutes(r *gin.Engine) {
 	g.GET("/withdraw", h.wrap(h.distWithdrawPage))
 	g.POST("/withdraw", h.wrap(h.distWithdraw))
 	g.GET("/withdrawals", h.wrap(h.distWithdrawals))
+	g.GET("/withdrawals/:id/confirm", h.wrap(h.distConfirmPayout))
 	g.GET("/promote", h.wrap(h.distPromote))
 }
 
@@ -529,8 +530,12 @@ func (h *Handler) distWithdrawals(c *gin.Context) error {
 	}
 	vm := themes.WithdrawalsPage{Page: shell, BackURL: distPath, Notice: h.takeNotice(c)}
 	for _, w := range items {
-		vm.Items = append(vm.Items, themes.WithdrawalItem{No: w.No, Method: i18n.Tc(ctx, "distc.method."+w.Method), Amount: w.Amount,
-			Fee: w.Fee, Net: w.Net, Status: w.Status, Note: w.ReviewNote, At: messageTime(w.CreatedAt)})
+		it := themes.WithdrawalItem{No: w.No, Method: i18n.Tc(ctx, "distc.method."+w.Method), Amount: w.Amount,
+			Fee: w.Fee, Net: w.Net, Status: w.Status, Note: w.ReviewNote, At: messageTime(w.CreatedAt)}
+		if w.Status == store.WithdrawalPaying && w.PayoutInfo != "" {
+			it.ConfirmURL = distPath + "/withdrawals/" + strconv.FormatInt(w.ID, 10) + "/confirm"
+		}
+		vm.Items = append(vm.Items, it)
 	}
 	if page*distListLimit < total {
 		vm.MoreURL = distPath + "/withdrawals?page=" + strconv.Itoa(page+1)

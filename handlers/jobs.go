@@ -30,6 +30,7 @@ func (h *Handler) jobs() []job {
 		{name: "auto-receive", every: 10 * time.Minute, run: h.autoReceiveJob},
 		{name: "reconcile-payments", every: 2 * time.Minute, run: h.reconcileJob},
 		{name: "settle-commissions", every: 10 * time.Minute, run: h.settleCommissionsJob},
+		{name: "payout-withdrawals", every: 2 * time.Minute, run: h.payoutJob},
 	}
 }
 

@@ -156,3 +156,10 @@ func (r *Registry) payouter(method string, forNew bool) (Payouter, bool) {
 	ps.mu.RUnlock()
 	return found, found != nil
 }
+
+// PayoutConfirmer is a Payouter whose payee accepts the money in the
+// browser (WeChat's 商家转账): it answers the parameters the page hands to
+// the in-app confirmation for a PayoutResult.PackageInfo.
+type PayoutConfirmer interface {
+	PayoutConfirmParams(packageInfo string) (map[string]string, error)
+}

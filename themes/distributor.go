@@ -242,6 +242,9 @@ type WithdrawalItem struct {
 	Status string // pending, approved, paying, paid, rejected, failed
 	Note   string // the reason of a rejection
 	At     string
+	// ConfirmURL answers the parameters of WeChat's in-app confirmation
+	// (确认收款) of a payout waiting for the payee; "" = none.
+	ConfirmURL string
 }
 
 // WithdrawalsPage is 提现记录.

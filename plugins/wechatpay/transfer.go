@@ -404,3 +404,18 @@ func (p *Provider) QueryPayout(ctx context.Context, outBillNo string) (*plugins.
 	}
 	return payoutResult(b)
 }
+
+// PayoutConfirmParams answers what WeixinJSBridge's requestMerchantTransfer
+// takes for a bill waiting for the payee: mchId, appId and package.
+func (p *Provider) PayoutConfirmParams(packageInfo string) (map[string]string, error) {
+	st := p.st.Load()
+	if st == nil {
+		return nil, fmt.Errorf("微信支付尚未配置: %w", plugins.ErrProviderUnavailable)
+	}
+	if packageInfo == "" {
+		return nil, errors.New("wechatpay: no package to confirm")
+	}
+	return map[string]string{"mchId": st.client.cfg.MchID, "appId": st.client.cfg.AppID, "package": packageInfo}, nil
+}
+
+var _ plugins.PayoutConfirmer = (*Provider)(nil)
