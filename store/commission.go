@@ -304,6 +304,11 @@ func (db *DB) createCommissionsTx(ctx context.Context, tx *sql.Tx, s *DistSettin
 				continue
 			}
 			left -= amount
+			// The agent's commission balance lives on a distributors row: an
+			// agent the shop appointed who is no distributor yet gets one.
+			if err := makeDistributorTx(ctx, tx, a.customerID, "agent", now); err != nil {
+				return err
+			}
 			if err := insertCommissionTx(ctx, tx, orderID, l.id, a.customerID, buyer, CommissionAgent, a.tierLevel, a.id, base, rule, amount, now); err != nil {
 				return err
 			}
