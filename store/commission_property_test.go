@@ -551,6 +551,17 @@ func (w *distWorld) check() {
 	if err := distLedgerError(w.db); err != nil {
 		w.fail("money: %v", err)
 	}
+	// The counters: promoted sales are the lines with a level-1 commission,
+	// paid less refunded; own spend is the completed orders, paid less refunded.
+	var bad int
+	w.noErr("counters", w.db.r.QueryRow(`SELECT COUNT(*) FROM distributors d WHERE sales_fen !=
+		COALESCE((SELECT SUM(l.paid_fen - l.refunded_fen) FROM commissions c JOIN order_lines l ON l.id = c.line_id
+			WHERE c.recipient_id = d.customer_id AND c.kind = 'level' AND c.level = 1), 0)
+		OR spend_fen != COALESCE((SELECT SUM(paid_fen - refunded_fen) FROM orders o
+			WHERE o.customer_id = d.customer_id AND o.status = 'completed'), 0)`).Scan(&bad))
+	if bad > 0 {
+		w.fail("%d distributors' sales or spend differ from their orders", bad)
+	}
 	// Every commission row: within its rate and the configured share, at
 	// the remaining share of its line, paid to the order's chain.
 	rows, err := w.db.r.Query(`SELECT c.id, c.kind, c.level, c.recipient_id, c.base_fen, c.rate_bp, c.unit_fen, c.rule,

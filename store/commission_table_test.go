@@ -1011,3 +1011,78 @@ func TestWithdrawals(t *testing.T) {
 	}
 	checkDistLedgers(t, f.db)
 }
+
+// TestDistributorCounters: promoted sales (the level-1 base of paid orders,
+// refunds taken off) and own completed spend, whenever the distributors row
+// is made and however the refunds go.
+func TestDistributorCounters(t *testing.T) {
+	counters := func(t *testing.T, f *ctFixture, id int64) (sales, spend Fen) {
+		t.Helper()
+		if err := f.db.r.QueryRow(`SELECT sales_fen, spend_fen FROM distributors WHERE customer_id = ?`, id).Scan(&sales, &spend); err != nil {
+			t.Fatal(err)
+		}
+		return sales, spend
+	}
+	t.Run("promoted sales lose every refund, with or without level-1 commission", func(t *testing.T) {
+		f := newCTFixture(t, DefaultDistSettings(), true)
+		f.setProduct(t, "fixed", 0, 100, 0) // level 1 earns nothing on this product
+		o := f.buy(t, f.alice, CheckoutItem{f.skus["红 / L"], 2})
+		f.refund(t, o, 0, 1, 0)
+		if sales, _ := counters(t, f, f.b); sales != 0 && sales != 6000 {
+			t.Fatalf("b's promoted sales after half a refund: %d", sales)
+		}
+		f.refund(t, o, 0, 1, 0)
+		if sales, _ := counters(t, f, f.b); sales != 0 {
+			t.Fatalf("b's promoted sales after a full refund: %d", sales)
+		}
+		f.setProduct(t, "", 0, 0, 0)
+		o2 := f.buy(t, f.alice, CheckoutItem{f.skus["红 / L"], 2})
+		if sales, _ := counters(t, f, f.b); sales != 12000 {
+			t.Fatalf("b's promoted sales: %d", sales)
+		}
+		f.refund(t, o2, 0, 1, 0)
+		if sales, _ := counters(t, f, f.b); sales != 6000 {
+			t.Fatalf("b's promoted sales after a refund: %d", sales)
+		}
+	})
+	t.Run("promoted sales lose a refund after the commission was cancelled", func(t *testing.T) {
+		s := DefaultDistSettings()
+		s.Rates = [3]int{1, 0, 0} // 0.01 %: one fen on 100.00
+		f := newCTFixture(t, s, true)
+		o := f.buy(t, f.alice, CheckoutItem{f.skus["红 / L"], 2}) // 12000: 1 fen
+		f.wantEarned(t, o.ID, map[string]Fen{"b:level:1": 1})
+		f.refund(t, o, 0, 1, 0) // 1 × 6000 / 12000 rounds to 0: cancelled
+		f.wantEarned(t, o.ID, nil)
+		f.refund(t, o, 0, 1, 0)
+		if sales, _ := counters(t, f, f.b); sales != 0 {
+			t.Fatalf("b's promoted sales after a full refund: %d", sales)
+		}
+	})
+	t.Run("own spend counts orders completed before the distributors row", func(t *testing.T) {
+		f := newCTFixture(t, DefaultDistSettings(), false)
+		o := f.buy(t, f.b, CheckoutItem{f.skus["红 / L"], 1})
+		f.complete(t, o)
+		if !f.bind(t, f.alice, f.b, BindClick) { // b's row is made now
+			t.Fatal("not bound")
+		}
+		if _, spend := counters(t, f, f.b); spend != 6000 {
+			t.Fatalf("b's spend %d, want 6000", spend)
+		}
+	})
+	t.Run("own spend loses an order closed after completion", func(t *testing.T) {
+		f := newCTFixture(t, DefaultDistSettings(), true)
+		f.db.SetPricer(testPricer{shipping: 800})
+		o := f.buy(t, f.b, CheckoutItem{f.skus["红 / L"], 1})
+		f.complete(t, o)
+		if _, spend := counters(t, f, f.b); spend != 6800 {
+			t.Fatalf("b's spend %d, want 6800", spend)
+		}
+		f.refund(t, o, 0, 1, 0) // the goods back, the order closed; shipping kept by the shop
+		if got := mustOrder(t, f.db, o.ID); got.Status != StatusClosed {
+			t.Fatalf("order %s", got.Status)
+		}
+		if _, spend := counters(t, f, f.b); spend != 0 {
+			t.Fatalf("b's spend %d after the order closed, want 0", spend)
+		}
+	})
+}
