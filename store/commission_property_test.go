@@ -106,6 +106,8 @@ type distWorld struct {
 	address  map[int64]int64
 	ref      map[int64]int64 // the predicted referrer (0: none)
 	boundAt  map[int64]int64
+	active   map[int64]bool // who is a distributor
+	agents   bool           // regional agents appointed
 	refunds  atomic.Int32
 	discount Fen
 }
@@ -115,7 +117,7 @@ func newDistWorld(t *testing.T, seed uint64) *distWorld {
 	p := &propWorld{t: t, db: openTest(t), rng: rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d)), seed: seed,
 		now: time.Unix(1_800_000_000, 0)}
 	w := &distWorld{propWorld: p, codes: map[int64]string{}, address: map[int64]int64{}, ref: map[int64]int64{},
-		boundAt: map[int64]int64{}}
+		boundAt: map[int64]int64{}, active: map[int64]bool{}}
 	db, ctx, r := w.db, t.Context(), w.rng
 	db.SetClock(func() time.Time { return w.now })
 	db.SetOrderHook(func(ctx context.Context, tx *sql.Tx, e OrderEvent) error { return db.DistributionTx(ctx, tx, e) })
@@ -133,6 +135,9 @@ func newDistWorld(t *testing.T, seed uint64) *distWorld {
 	s.WithdrawMin, s.WithdrawFeeBP, s.WithdrawDaily = 100, r.IntN(300), 0
 	s.WithdrawVia = []string{WithdrawWallet, WithdrawBank}
 	s.Agents = r.IntN(2) == 0
+	if r.IntN(3) == 0 {
+		s.Mode = []string{DistManual, DistApply}[r.IntN(2)]
+	}
 	if err := db.SaveDistSettings(ctx, s); err != nil {
 		t.Fatal(err)
 	}
@@ -180,11 +185,30 @@ func newDistWorld(t *testing.T, seed uint64) *distWorld {
 		_, err := db.w.Exec(`INSERT INTO agents (customer_id, tier, region_code, rate_bp, expires_at, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, 0, 0)`, w.people[r.IntN(len(w.people))], tier, code, 100+r.IntN(900), expires)
 		w.noErr("agent", err)
+		w.agents = true
+	}
+	// Who is a distributor: everyone, or those the shop designated or
+	// approved (the others pending or rejected applicants).
+	for _, c := range w.people {
+		w.active[c] = s.Mode == DistEveryone || r.IntN(3) > 0
+		if s.Mode == DistEveryone {
+			continue
+		}
+		status := DistributorActive
+		if !w.active[c] {
+			if s.Mode == DistManual {
+				continue
+			}
+			status = []string{DistributorPending, DistributorRejected}[r.IntN(2)]
+		}
+		_, err := db.w.Exec(`INSERT INTO distributors (customer_id, status, source, created_at, updated_at) VALUES (?, ?, ?, 0, 0)`,
+			c, status, s.Mode)
+		w.noErr("distributor", err)
 	}
 	// A tree to start from: everyone under someone earlier, most of the time.
 	for i, c := range w.people[1:] {
-		if r.IntN(5) > 0 {
-			w.ref[c], w.boundAt[c] = w.people[r.IntN(i+1)], w.now.Unix()
+		if up := w.people[r.IntN(i+1)]; r.IntN(5) > 0 && w.active[up] {
+			w.ref[c], w.boundAt[c] = up, w.now.Unix()
 			ok, err := db.BindByCode(ctx, c, w.codes[w.ref[c]], BindClick)
 			w.noErr("tree", err)
 			if !ok {
@@ -292,7 +316,26 @@ func (w *distWorld) ancestors(x int64) []int64 {
 	return out
 }
 
+// syncAgents: an appointed agent who earns is given an active distributors
+// row with their first commission (there is nowhere else to keep the
+// balance), which makes them a distributor.
+func (w *distWorld) syncAgents() {
+	if !w.agents {
+		return
+	}
+	rows, err := w.db.r.Query(`SELECT d.customer_id FROM distributors d JOIN agents a ON a.customer_id = d.customer_id
+		WHERE d.status = 'active' AND d.source = 'agent'`)
+	w.noErr("agents", err)
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		w.noErr("agents", rows.Scan(&id))
+		w.active[id] = true
+	}
+}
+
 func (w *distWorld) bind() {
+	w.syncAgents()
 	x, y := w.anyone(), w.anyone()
 	if w.rng.IntN(3) == 0 && len(w.ancestors(x)) == 0 {
 		// Try hard to close a cycle: bind a root under its own downline.
@@ -307,7 +350,7 @@ func (w *distWorld) bind() {
 		}
 	}
 	now := w.now.Unix()
-	want := x != y && !w.inDownline(y, x) && w.ref[x] != y
+	want := x != y && !w.inDownline(y, x) && w.ref[x] != y && w.active[y]
 	if want && w.ref[x] != 0 {
 		want = w.s.Rebind && w.s.ProtectDays > 0 && now >= w.boundAt[x]+int64(w.s.ProtectDays)*86400
 	}
@@ -323,6 +366,7 @@ func (w *distWorld) bind() {
 }
 
 func (w *distWorld) staffRebind() {
+	w.syncAgents()
 	x, y := w.anyone(), w.anyone()
 	if w.rng.IntN(5) == 0 {
 		y = 0
@@ -338,6 +382,10 @@ func (w *distWorld) staffRebind() {
 		if !errors.Is(err, ErrBindCycle) {
 			w.fail("rebind of %d under its downline %d: %v", x, y, err)
 		}
+	case y != 0 && w.ref[x] != y && !w.active[y]:
+		if !errors.Is(err, ErrBindNotDist) {
+			w.fail("rebind of %d under %d, no distributor: %v", x, y, err)
+		}
 	default:
 		w.noErr("staff rebind", err)
 		if w.ref[x] != y {
@@ -347,6 +395,7 @@ func (w *distWorld) staffRebind() {
 }
 
 func (w *distWorld) place() {
+	w.syncAgents()
 	x := w.anyone()
 	var items []CheckoutItem
 	for _, i := range w.rng.Perm(3)[:1+w.rng.IntN(2)] {
@@ -360,7 +409,7 @@ func (w *distWorld) place() {
 	// The chain of the order is the tree now (and the buyer first with
 	// self-purchase: everyone is a distributor).
 	want := w.ancestors(x)
-	if w.s.SelfPurchase {
+	if w.s.SelfPurchase && w.active[x] {
 		want = append([]int64{x}, want...)
 	}
 	want = want[:min(len(want), MaxDistLevels)]
@@ -371,6 +420,12 @@ func (w *distWorld) place() {
 	w.log("place %d for %d: chain %v", o.ID, x, chain)
 	if !slices.Equal(chain, want) && !(len(chain) == 0 && len(want) == 0) {
 		w.fail("order %d chain %v, want %v", o.ID, chain, want)
+	}
+	if w.rng.IntN(5) == 0 && o.Payable-o.Shipping > 100 {
+		// 改价 before payment: the base follows what the lines now cost.
+		payable := o.Shipping + 1 + Fen(w.rng.Int64N(int64(o.Payable-o.Shipping)))
+		w.log("reprice %d: %d → %d", o.ID, o.Payable, payable)
+		w.noErr("reprice", w.db.RepriceOrder(w.t.Context(), o.ID, payable, StaffActor("boss"), "议价"))
 	}
 	if w.rng.IntN(3) > 0 {
 		w.log("pay %d", o.ID)
