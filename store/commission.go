@@ -61,7 +61,11 @@ func (db *DB) DistributionTx(ctx context.Context, tx *sql.Tx, e OrderEvent) erro
 	case e.Action == "refund":
 		return commissionRefundTx(ctx, tx, e, now)
 	case e.Action == "close":
-		return commissionCloseTx(ctx, tx, e.OrderID, now)
+		if err := commissionCloseTx(ctx, tx, e.OrderID, now); err != nil {
+			return err
+		}
+		return spendRefundTx(ctx, tx, e, now) // a completed order closed is no spend
+
 	}
 	if e.From == StatusPendingPayment && e.To.Paid() && s.Enabled {
 		if err := db.createCommissionsTx(ctx, tx, &s, e.OrderID, now); err != nil {
@@ -273,9 +277,6 @@ func (db *DB) createCommissionsTx(ctx context.Context, tx *sql.Tx, s *DistSettin
 		}
 		base := l.base(s)
 		left := base // what the line can still pay: commission never exceeds the base
-		if len(recipients) > 0 && recipients[0].id != 0 {
-			sales += l.paid
-		}
 		for i, r := range recipients {
 			if r.id == 0 {
 				continue
@@ -290,6 +291,11 @@ func (db *DB) createCommissionsTx(ctx context.Context, tx *sql.Tx, s *DistSettin
 				return err
 			}
 			earned[r.id] += amount
+			if i == 0 {
+				// A promoted sale is a line with a level-1 commission: the
+				// refunds find the promoter by that row.
+				sales += l.paid
+			}
 		}
 		below := 0
 		for _, a := range agents {
@@ -304,6 +310,11 @@ func (db *DB) createCommissionsTx(ctx context.Context, tx *sql.Tx, s *DistSettin
 				continue
 			}
 			left -= amount
+			// The agent's commission balance lives on a distributors row: an
+			// agent the shop appointed who is no distributor yet gets one.
+			if err := makeDistributorTx(ctx, tx, a.customerID, "agent", now); err != nil {
+				return err
+			}
 			if err := insertCommissionTx(ctx, tx, orderID, l.id, a.customerID, buyer, CommissionAgent, a.tierLevel, a.id, base, rule, amount, now); err != nil {
 				return err
 			}
@@ -409,15 +420,17 @@ func commissionRefundTx(ctx context.Context, tx *sql.Tx, e OrderEvent, now int64
 	if err != nil {
 		return err
 	}
+	if e.RefundGoods > 0 {
+		// Promoted sales are what the buyers paid, refunds taken off, also
+		// once the level-1 commission was cancelled.
+		if _, err := tx.ExecContext(ctx, `UPDATE distributors SET sales_fen = sales_fen - ? WHERE customer_id =
+			(SELECT recipient_id FROM commissions WHERE line_id = ? AND kind = 'level' AND level = 1)`,
+			e.RefundGoods, e.LineID); err != nil {
+			return fmt.Errorf("promoted sales: %w", err)
+		}
+	}
 	for _, c := range rows {
 		target := remaining(c.original, l.paid, l.refunded, l.qty, l.refundedQty)
-		if c.kind == CommissionLevel && c.level == 1 && e.RefundGoods > 0 {
-			// Promoted sales are what the buyers paid, refunds taken off.
-			if _, err := tx.ExecContext(ctx, `UPDATE distributors SET sales_fen = sales_fen - ? WHERE customer_id = ?`,
-				e.RefundGoods, c.recipientID); err != nil {
-				return fmt.Errorf("promoted sales: %w", err)
-			}
-		}
 		delta := c.amount - target
 		if delta <= 0 {
 			continue

@@ -179,6 +179,16 @@ func (db *DB) registerCustomer(ctx context.Context, phone, password, nickname st
 				return err
 			}
 		}
+		// A visitor who came by a share link is bound now when the shop
+		// binds on registration, or on the first visit (they were a guest).
+		if code := ReferralFrom(ctx); code != "" {
+			s := distSettingsTx(ctx, tx)
+			if s.BindOn == BindRegister || s.BindOn == BindClick {
+				if _, err := bindByCodeTx(ctx, tx, &s, cid, code, s.BindOn, now.Unix()); err != nil {
+					return err
+				}
+			}
+		}
 		for _, m := range welcome {
 			if _, err := db.sendMessageTx(ctx, tx, cid, m); err != nil {
 				return err

@@ -142,7 +142,8 @@ func activeDistributorTx(ctx context.Context, q queryer, s *DistSettings, id int
 }
 
 // makeDistributorTx makes the customer an active distributor (from source)
-// unless they already have a row, counting their team as it stands.
+// unless they already have a row, counting their team and own completed
+// spend as they stand.
 func makeDistributorTx(ctx context.Context, tx *sql.Tx, id int64, source string, now int64) error {
 	n, err := treeNodeTx(ctx, tx, id)
 	if err != nil {
@@ -150,10 +151,11 @@ func makeDistributorTx(ctx context.Context, tx *sql.Tx, id int64, source string,
 	}
 	p := n.prefix()
 	_, err = tx.ExecContext(ctx, `INSERT INTO distributors (customer_id, status, source, direct_count, team_count,
-		created_at, approved_at, updated_at)
+		spend_fen, created_at, approved_at, updated_at)
 		VALUES (?1, 'active', ?2,
 			(SELECT COUNT(*) FROM customers WHERE referrer_id = ?1),
 			(SELECT COUNT(*) FROM customers WHERE ref_path >= ?3 AND ref_path < ?4),
+			(SELECT COALESCE(SUM(paid_fen - refunded_fen), 0) FROM orders WHERE customer_id = ?1 AND status = 'completed'),
 			?5, ?5, ?5)
 		ON CONFLICT (customer_id) DO NOTHING`, id, source, p, rangeEnd(p), now)
 	if err != nil {
