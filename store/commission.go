@@ -576,11 +576,26 @@ func (db *DB) SettleCommissions(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return err
 		}
+		settled := make(map[int64]Fen)
+		var recipients []int64
 		for _, c := range rows {
 			if err := settleOneTx(ctx, tx, c, now); err != nil {
 				return err
 			}
 			n++
+			if c.amount > 0 {
+				if _, ok := settled[c.recipientID]; !ok {
+					recipients = append(recipients, c.recipientID)
+				}
+				settled[c.recipientID] += c.amount
+			}
+		}
+		// One message per distributor and run: 佣金到账.
+		for _, id := range recipients {
+			if _, err := db.sendMessageTx(ctx, tx, id, MessageInput{Kind: MessageCommission, Title: "佣金已到账",
+				Body: fmt.Sprintf("¥%s 佣金已结算，可以提现了", settled[id].Yuan()), Link: "/distributor"}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
