@@ -29,6 +29,7 @@ func (h *Handler) jobs() []job {
 		{name: "cancel-unpaid", every: time.Minute, run: h.cancelUnpaidJob},
 		{name: "auto-receive", every: 10 * time.Minute, run: h.autoReceiveJob},
 		{name: "reconcile-payments", every: 2 * time.Minute, run: h.reconcileJob},
+		{name: "upgrade-distributor-levels", every: 10 * time.Minute, run: h.upgradeLevelsJob},
 	}
 }
 
@@ -48,6 +49,16 @@ func (h *Handler) autoReceiveJob(ctx context.Context) error {
 	n, err := drainBatches(ctx, h.db.AutoReceive)
 	if n > 0 {
 		h.log.Info("received shipped orders automatically", "count", n)
+	}
+	return err
+}
+
+// upgradeLevelsJob moves distributors up to the levels whose upgrade
+// conditions they now meet.
+func (h *Handler) upgradeLevelsJob(ctx context.Context) error {
+	n, err := drainBatches(ctx, h.db.UpgradeDistributorLevels)
+	if n > 0 {
+		h.log.Info("upgraded distributor levels", "count", n)
 	}
 	return err
 }
