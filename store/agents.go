@@ -68,7 +68,7 @@ func (in *AgentInput) validate() (string, error) {
 		}
 	}
 	if in.RateBP < 1 || in.RateBP > MaxRateBP {
-		v.Add("rate", "distadmin.agent_rate")
+		v.Add("rate", "distadmin.agent_rate_range")
 	}
 	return name, v.Err()
 }
