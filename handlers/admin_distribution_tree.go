@@ -93,6 +93,11 @@ func (h *Handler) adminDistTreeMembers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.Nested {
+		m.Base, _ = strconv.Atoi(c.Query("base"))
+		m.Nest, _ = strconv.Atoi(c.Query("nest"))
+		m.Base, m.Nest = min(max(m.Base, 0), 1000), min(max(m.Nest, 0), 20)
+	}
 	c.Header("Vary", "HX-Request")
 	h.render(c, http.StatusOK, admin.TreeMemberRows(m))
 	return nil

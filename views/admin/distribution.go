@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -191,7 +190,23 @@ type TreeMembers struct {
 	Offset   int
 	Limit    int
 	Nested   bool // the children of an expanded row
+	// Base is the root's level count above ParentID (0 when ParentID is the
+	// root): the levels shown are Base + the member's depth. Nest is how
+	// many rows were expanded to get here (the indentation).
+	Base, Nest int
 }
+
+// Level is a member's level below the browser's root.
+func (m TreeMembers) Level(t store.TreeMember) int { return m.Base + t.Depth }
+
+// ExpandURL is the address of a member's direct referrals, nested.
+func (m TreeMembers) ExpandURL(t store.TreeMember) string {
+	return "/admin/distribution/tree/" + idStr(t.ID) + "/members?nested=1&base=" + strconv.Itoa(m.Level(t)) +
+		"&nest=" + strconv.Itoa(m.Nest+1)
+}
+
+// Indent is the padding of a nested row.
+func (m TreeMembers) Indent() string { return "padding-left:" + strconv.Itoa(12+m.Nest*24) + "px" }
 
 // MoreURL is the address of the next page of the members.
 func (m TreeMembers) MoreURL() string {
@@ -200,6 +215,8 @@ func (m TreeMembers) MoreURL() string {
 	v.Set("offset", strconv.Itoa(m.Offset+m.Limit))
 	if m.Nested {
 		v.Set("nested", "1")
+		v.Set("base", strconv.Itoa(m.Base))
+		v.Set("nest", strconv.Itoa(m.Nest))
 	}
 	return "/admin/distribution/tree/" + idStr(m.ParentID) + "/members?" + v.Encode()
 }
@@ -329,5 +346,3 @@ type RegionSelect struct {
 type RegionChoice struct {
 	Code, Name string
 }
-
-func distTitle(ctx context.Context, key string) string { return T(ctx, key) }

@@ -1224,7 +1224,7 @@ func RankingListPage(p RankingPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 95, "<div class=\"table-wrap mt\"><table class=\"table\" data-testid=\"ranking-table\"><thead><tr><th class=\"num\">#</th><th>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 95, "<div class=\"table-wrap mt\"><table class=\"table\" data-testid=\"ranking-table\"><thead><tr><th class=\"num\" style=\"width:4em\">#</th><th>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
