@@ -43,6 +43,7 @@ func (h *Handler) adminProductEdit(c *gin.Context) error {
 		Images: p.Images, Specs: store.FormatSpecs(p.Specs), SKUs: skuRowsOf(p), Description: p.Description,
 		ShippingTemplateID: p.ShippingTemplateID,
 	}
+	f.CommissionMode, f.Commission = commissionFormOf(p)
 	return h.renderProductForm(c, http.StatusOK, f)
 }
 
@@ -79,6 +80,9 @@ func (h *Handler) productFormFromRequest(c *gin.Context, id int64) admin.Product
 		Description: c.PostForm("description"),
 
 		ShippingTemplateID: formID(c.PostForm("shipping_template_id")),
+
+		CommissionMode: c.PostForm("commission_mode"),
+		Commission:     [3]string{c.PostForm("commission1"), c.PostForm("commission2"), c.PostForm("commission3")},
 	}
 }
 
@@ -157,6 +161,7 @@ func (h *Handler) productInput(f admin.ProductForm, v *store.ValidationErrors) (
 		Images: f.Images, Tags: f.Tags, OnShelf: f.OnShelf, Virtual: f.Virtual,
 		Sort: formInt(f.Sort, "sort", v), ShippingTemplateID: f.ShippingTemplateID,
 	}
+	in.CommissionMode, in.Commission = commissionInput(f.CommissionMode, f.Commission, v)
 	in.Description = sanitizeDescription(f.Description)
 	if len(in.Description) > maxDescriptionBytes {
 		v.Add("description", "validation.too_long")

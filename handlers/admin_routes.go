@@ -56,6 +56,7 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	h.adminWalletRoutes(g) // customers, wallets, recharge packages (admin_wallet.go)
 	h.adminAftersaleRoutes(g)
 	h.adminOrderRoutes(g)
-	h.adminPaymentRoutes(g) // 支付设置, records, reconciliation (admin_payments.go)
-	h.adminPayoutRoutes(g)  // withdrawals paid through a provider (payout.go)
+	h.adminPaymentRoutes(g)      // 支付设置, records, reconciliation (admin_payments.go)
+	h.adminDistributionRoutes(g) // 分销管理 (admin_distribution*.go)
+	h.adminPayoutRoutes(g)       // withdrawals paid through a provider (payout.go)
 }

@@ -116,7 +116,7 @@ func (h *Handler) distShell(c *gin.Context, titleKey string) (themes.Page, theme
 
 // distributor is the signed-in customer's standing; with ok false the
 // page was answered with the join page.
-func (h *Handler) distributor(c *gin.Context) (*store.Distributor, bool, error) {
+func (h *Handler) distributor(c *gin.Context) (*store.DistributorStanding, bool, error) {
 	ctx := c.Request.Context()
 	cu := currentCustomer(c)
 	d, err := h.db.DistributorOf(ctx, cu.ID)
@@ -135,7 +135,7 @@ func (h *Handler) distributor(c *gin.Context) (*store.Distributor, bool, error) 
 }
 
 // distJoin draws the page of a customer who is not a distributor.
-func (h *Handler) distJoin(c *gin.Context, d *store.Distributor, status int, form *themes.DistributorJoinPage) error {
+func (h *Handler) distJoin(c *gin.Context, d *store.DistributorStanding, status int, form *themes.DistributorJoinPage) error {
 	ctx := c.Request.Context()
 	shell, t, err := h.distShell(c, "distc.join_title")
 	if err != nil {
@@ -305,15 +305,16 @@ func (h *Handler) distCommissions(c *gin.Context) error {
 		status = ""
 	}
 	page := listPage(c)
-	items, total, sum, err := h.db.Commissions(ctx, store.CommissionFilter{RecipientID: currentCustomer(c).ID, Status: status,
+	items, totals, err := h.db.Commissions(ctx, store.CommissionFilter{RecipientID: currentCustomer(c).ID, Status: status,
 		Offset: (page - 1) * distListLimit, Limit: distListLimit})
+	total, sum := totals.Count, totals.Pending+totals.Settled
 	if err != nil {
 		return err
 	}
 	base := distPath + "/commissions?status=" + status
 	var list themes.CommissionList
 	for _, m := range items {
-		list.Items = append(list.Items, themes.CommissionItem{OrderNo: m.OrderNo, Title: m.LineTitle, Buyer: m.Buyer,
+		list.Items = append(list.Items, themes.CommissionItem{OrderNo: m.OrderNo, Title: m.Title, Buyer: store.MaskPhone(m.BuyerPhone),
 			Level: commissionLevelLabel(ctx, m), Rule: commissionRuleLabel(ctx, m), Base: m.Base, Amount: m.Amount,
 			Original: m.Original, Clawed: m.Clawed, Status: m.Status, At: messageTime(m.CreatedAt)})
 	}
@@ -425,7 +426,7 @@ func (h *Handler) distTeam(c *gin.Context) error {
 }
 
 // withdrawForm is the withdrawal page with what was typed.
-func (h *Handler) withdrawForm(c *gin.Context, d *store.Distributor) (themes.WithdrawPage, themes.DistributorTheme, error) {
+func (h *Handler) withdrawForm(c *gin.Context, d *store.DistributorStanding) (themes.WithdrawPage, themes.DistributorTheme, error) {
 	ctx := c.Request.Context()
 	shell, t, err := h.distShell(c, "distc.withdraw_title")
 	if err != nil {
@@ -565,6 +566,14 @@ func (h *Handler) distPromote(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(products))
+	for i, p := range products {
+		ids[i] = p.ID
+	}
+	rules, err := h.db.ProductCommissionRules(ctx, ids)
+	if err != nil {
+		return err
+	}
 	for _, p := range products {
 		pp := themes.PromoteProduct{Title: p.Title, Price: p.Price, URL: "/p/" + strconv.FormatInt(p.ID, 10) + "?ref=" + code,
 			PosterURL: "/p/" + strconv.FormatInt(p.ID, 10) + "/poster.png"}
@@ -572,7 +581,7 @@ func (h *Handler) distPromote(c *gin.Context) error {
 			pp.Image = themes.Image(p.Cover, themes.ImageSmall)
 		}
 		if s.Enabled {
-			pp.Earn = p.Price * store.Fen(s.Rates[0]) / 10000
+			pp.Earn = rules[p.ID].Level1Earning(p.Price, s.Rates[0])
 		}
 		vm.Products = append(vm.Products, pp)
 	}

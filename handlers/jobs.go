@@ -31,6 +31,7 @@ func (h *Handler) jobs() []job {
 		{name: "reconcile-payments", every: 2 * time.Minute, run: h.reconcileJob},
 		{name: "settle-commissions", every: 10 * time.Minute, run: h.settleCommissionsJob},
 		{name: "payout-withdrawals", every: 2 * time.Minute, run: h.payoutJob},
+		{name: "upgrade-distributor-levels", every: 10 * time.Minute, run: h.upgradeLevelsJob},
 	}
 }
 
@@ -60,6 +61,16 @@ func (h *Handler) settleCommissionsJob(ctx context.Context) error {
 	n, err := drainBatches(ctx, h.db.SettleCommissions)
 	if n > 0 {
 		h.log.Info("settled commissions", "count", n)
+	}
+	return err
+}
+
+// upgradeLevelsJob moves distributors up to the levels whose upgrade
+// conditions they now meet.
+func (h *Handler) upgradeLevelsJob(ctx context.Context) error {
+	n, err := drainBatches(ctx, h.db.UpgradeDistributorLevels)
+	if n > 0 {
+		h.log.Info("upgraded distributor levels", "count", n)
 	}
 	return err
 }

@@ -15,8 +15,8 @@ import (
 // applications. Every read is keyed by the signed-in customer, so a
 // customer only ever sees their own.
 
-// Distributor is a customer's standing in the distribution programme.
-type Distributor struct {
+// DistributorStanding is a customer's standing in the distribution programme.
+type DistributorStanding struct {
 	CustomerID int64
 	Status     string // "" when they have no row (and are not one)
 	Active     bool   // a distributor now (an active row, or everyone mode)
@@ -48,9 +48,9 @@ func DisplayName(nickname, phone string) string {
 }
 
 // DistributorOf returns the customer's standing, with today's earnings.
-func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor, error) {
+func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*DistributorStanding, error) {
 	s := db.DistSettings(ctx)
-	d := &Distributor{CustomerID: customerID}
+	d := &DistributorStanding{CustomerID: customerID}
 	var st, source, realName, note, levelName sql.NullString
 	var level, approved, ref sql.NullInt64
 	var refNick, refPhone sql.NullString
@@ -107,7 +107,7 @@ type LevelProgress struct {
 
 // NextLevel returns the lowest level above the distributor's, with the
 // conditions and where they stand; nil when there is none.
-func (db *DB) NextLevel(ctx context.Context, d *Distributor) (*LevelProgress, error) {
+func (db *DB) NextLevel(ctx context.Context, d *DistributorStanding) (*LevelProgress, error) {
 	var weight int
 	if d.LevelID > 0 {
 		if err := db.r.QueryRowContext(ctx, `SELECT weight FROM distributor_levels WHERE id = ?`, d.LevelID).Scan(&weight); err != nil &&
@@ -128,50 +128,6 @@ func (db *DB) NextLevel(ctx context.Context, d *Distributor) (*LevelProgress, er
 	return p, nil
 }
 
-// Commission is one commission row as the distributor and the back office
-// see it.
-type Commission struct {
-	ID          int64
-	OrderID     int64
-	OrderNo     string
-	LineTitle   string
-	Buyer       string // masked
-	RecipientID int64
-	Recipient   string
-	Kind        string
-	Level       int
-	Base        Fen
-	RateBP      int
-	Unit        Fen
-	Rule        string
-	Original    Fen
-	Amount      Fen
-	Clawed      Fen
-	Status      string
-	CreatedAt   time.Time
-	SettledAt   time.Time
-}
-
-const commissionColumns = `c.id, c.order_id, o.no, l.title, b.nickname, b.phone, c.recipient_id, r.nickname, r.phone,
-	c.kind, c.level, c.base_fen, c.rate_bp, c.unit_fen, c.rule, c.original_fen, c.amount_fen, c.clawed_fen, c.status,
-	c.created_at, c.settled_at`
-
-const commissionFrom = ` FROM commissions c JOIN orders o ON o.id = c.order_id JOIN order_lines l ON l.id = c.line_id
-	JOIN customers b ON b.id = c.buyer_id JOIN customers r ON r.id = c.recipient_id`
-
-func scanCommission(row interface{ Scan(...any) error }) (Commission, error) {
-	var m Commission
-	var bn, bp, rn, rp string
-	var created int64
-	var settled sql.NullInt64
-	err := row.Scan(&m.ID, &m.OrderID, &m.OrderNo, &m.LineTitle, &bn, &bp, &m.RecipientID, &rn, &rp,
-		&m.Kind, &m.Level, &m.Base, &m.RateBP, &m.Unit, &m.Rule, &m.Original, &m.Amount, &m.Clawed, &m.Status,
-		&created, &settled)
-	m.Buyer, m.Recipient = maskName(DisplayName(bn, bp)), DisplayName(rn, rp)
-	m.CreatedAt, m.SettledAt = time.Unix(created, 0), unixTime(settled)
-	return m, err
-}
-
 // maskName keeps a name's first character and masks the rest (张**), so a
 // distributor sees who bought without learning who they are.
 func maskName(s string) string {
@@ -183,77 +139,6 @@ func maskName(s string) string {
 		return "**"
 	}
 	return s[:size] + "**"
-}
-
-// CommissionFilter selects commissions; zero fields do not filter.
-type CommissionFilter struct {
-	RecipientID int64
-	Phone       string // the recipient's phone, substring (back office)
-	OrderNo     string
-	Status      string
-	Kind        string
-	From, To    time.Time
-	Offset      int
-	Limit       int
-}
-
-// Commissions returns one page of commissions, newest first, the total
-// and the sum of their amounts.
-func (db *DB) Commissions(ctx context.Context, f CommissionFilter) ([]Commission, int, Fen, error) {
-	where := ` WHERE 1 = 1`
-	var args []any
-	if f.RecipientID > 0 {
-		where += ` AND c.recipient_id = ?`
-		args = append(args, f.RecipientID)
-	}
-	if f.Phone != "" {
-		where += ` AND c.recipient_id IN (SELECT id FROM customers WHERE phone LIKE ? ESCAPE '\')`
-		args = append(args, "%"+likeEscaper.Replace(f.Phone)+"%")
-	}
-	if f.OrderNo != "" {
-		where += ` AND c.order_id IN (SELECT id FROM orders WHERE no = ?)`
-		args = append(args, f.OrderNo)
-	}
-	if f.Status != "" {
-		where += ` AND c.status = ?`
-		args = append(args, f.Status)
-	}
-	if f.Kind != "" {
-		where += ` AND c.kind = ?`
-		args = append(args, f.Kind)
-	}
-	if !f.From.IsZero() {
-		where += ` AND c.created_at >= ?`
-		args = append(args, f.From.Unix())
-	}
-	if !f.To.IsZero() {
-		where += ` AND c.created_at < ?`
-		args = append(args, f.To.Unix())
-	}
-	var total int
-	var sum Fen
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(c.amount_fen), 0) FROM commissions c`+where, args...).
-		Scan(&total, &sum); err != nil {
-		return nil, 0, 0, fmt.Errorf("commissions: %w", err)
-	}
-	if f.Limit <= 0 {
-		f.Limit = 20
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+commissionColumns+commissionFrom+where+` ORDER BY c.id DESC LIMIT ? OFFSET ?`,
-		append(args, f.Limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("commissions: %w", err)
-	}
-	defer rows.Close()
-	var out []Commission
-	for rows.Next() {
-		m, err := scanCommission(rows)
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("commissions: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, total, sum, rows.Err()
 }
 
 // PromotedOrder is an order the distributor earns on, as they see it.
@@ -470,28 +355,46 @@ func (db *DB) EnsureDistributor(ctx context.Context, customerID int64) error {
 	})
 }
 
-// CommissionLedger returns a page of the customer's commission ledger,
-// newest first, and the number of rows.
-func (db *DB) CommissionLedger(ctx context.Context, customerID int64, offset, limit int) ([]LedgerEntry, int, error) {
-	var total int
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM commission_ledger WHERE customer_id = ?`, customerID).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("commission ledger: %w", err)
+// ProductCommissionRule is a product's own commission rule (商品佣金).
+type ProductCommissionRule struct {
+	Mode  string   // CommissionDefault, CommissionOff, CommissionRates, CommissionFixed
+	Value [3]int64 // bp per level (rates) or fen per unit per level (fixed)
+}
+
+// ProductCommissionRules returns the commission rules of the products.
+func (db *DB) ProductCommissionRules(ctx context.Context, ids []int64) (map[int64]ProductCommissionRule, error) {
+	out := make(map[int64]ProductCommissionRule, len(ids))
+	if len(ids) == 0 {
+		return out, nil
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, kind, amount_fen, balance_fen, ref_type, ref_id, note, created_at
-		FROM commission_ledger WHERE customer_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, customerID, limit, max(offset, 0))
+	rows, err := db.r.QueryContext(ctx, `SELECT id, commission_mode, commission1, commission2, commission3 FROM products
+		WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("commission ledger: %w", err)
+		return nil, fmt.Errorf("commission rules: %w", err)
 	}
 	defer rows.Close()
-	var out []LedgerEntry
 	for rows.Next() {
-		var e LedgerEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &e.Kind, &e.Amount, &e.Balance, &e.RefType, &e.RefID, &e.Note, &at); err != nil {
-			return nil, 0, fmt.Errorf("commission ledger: %w", err)
+		var id int64
+		var r ProductCommissionRule
+		if err := rows.Scan(&id, &r.Mode, &r.Value[0], &r.Value[1], &r.Value[2]); err != nil {
+			return nil, fmt.Errorf("commission rules: %w", err)
 		}
-		e.CreatedAt = time.Unix(at, 0)
-		out = append(out, e)
+		out[id] = r
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
+}
+
+// Level1Earning is what one unit at price earns the first level under the
+// rule and the shop's rate (what a distributor is told they earn by
+// sharing the product; a distributor level's own rates may differ).
+func (r ProductCommissionRule) Level1Earning(price Fen, shopRateBP int) Fen {
+	switch r.Mode {
+	case CommissionOff:
+		return 0
+	case CommissionFixed:
+		return min(Fen(r.Value[0]), price)
+	case CommissionRates:
+		return price * Fen(r.Value[0]) / 10000
+	}
+	return price * Fen(shopRateBP) / 10000
 }

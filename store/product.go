@@ -70,6 +70,11 @@ type Product struct {
 	// ShippingTemplateID is the product's shipping template; 0 = the
 	// shop's default.
 	ShippingTemplateID int64
+	// CommissionMode and Commission are the product's commission rule
+	// (CommissionDefault...): bp per level, or fen per unit per level.
+	// Loaded by ProductByID only.
+	CommissionMode string
+	Commission     [3]int64
 }
 
 // HasTag reports whether p carries tag.
@@ -115,6 +120,11 @@ type ProductInput struct {
 	// ShippingTemplateID is the product's shipping template; 0 = the
 	// shop's default template.
 	ShippingTemplateID int64
+	// CommissionMode and Commission are the product's commission rule
+	// (CommissionDefault...): bp per level for CommissionRates, fen per
+	// unit per level for CommissionFixed.
+	CommissionMode string
+	Commission     [3]int64
 }
 
 // Limits of a product.
@@ -147,6 +157,7 @@ func (in *ProductInput) Validate() error {
 	if len(in.Images) > MaxImages {
 		v.Add("images", "validation.too_many_images", "max", MaxImages)
 	}
+	in.validateCommission(&v)
 	var tags []string
 	for _, t := range in.Tags {
 		if slices.Contains(Tags, t) && !slices.Contains(tags, t) {
@@ -309,6 +320,9 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, in ProductInput) erro
 // writeProductChildren replaces images and tags, upserts SKUs by key and
 // refreshes the denormalised price and stock columns.
 func writeProductChildren(ctx context.Context, tx *sql.Tx, id int64, in ProductInput) error {
+	if err := writeCommissionRuleTx(ctx, tx, id, in); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM product_images WHERE product_id = ?`, id); err != nil {
 		return err
 	}
@@ -476,6 +490,9 @@ func (db *DB) ProductByID(ctx context.Context, id int64) (*Product, error) {
 	}
 	rows.Close()
 	if p.SKUs, err = db.skus(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := db.productCommissionRule(ctx, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil

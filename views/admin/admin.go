@@ -148,7 +148,12 @@ type ProductForm struct {
 	// ShippingTemplateID is the chosen shipping template, 0 = the default.
 	ShippingTemplateID int64
 	ShippingTemplates  []*store.ShippingTemplate
-	Errors             views.FormErrors
+	// CommissionMode is the product's commission rule (store.CommissionModes);
+	// Commission the three levels as typed: % for own rates, yuan per unit
+	// for fixed amounts.
+	CommissionMode string
+	Commission     [3]string
+	Errors         views.FormErrors
 }
 
 // Action is the form's address.
