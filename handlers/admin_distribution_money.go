@@ -119,6 +119,10 @@ func (h *Handler) renderWithdrawals(c *gin.Context, status int, l admin.Withdraw
 	if l.Counts, err = h.db.WithdrawalStatusCounts(ctx); err != nil {
 		return err
 	}
+	l.Payout = map[string]bool{}
+	for _, m := range []string{store.WithdrawWeChat, store.WithdrawAlipay} {
+		_, l.Payout[m] = h.plugins.Payouter(m)
+	}
 	h.render(c, status, admin.WithdrawalListPage(l))
 	return nil
 }

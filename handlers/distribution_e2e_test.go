@@ -202,15 +202,25 @@ func TestEndToEndDistribution(t *testing.T) {
 	}
 }
 
-// staffApprovesAndPays approves a withdrawal and marks it paid by bank
-// transfer in the back office.
+// staffApprovesAndPays approves a withdrawal in the back office's queue
+// (batch approval) and marks it paid with the bank's transfer reference.
 func (s *e2eSession) staffApprovesAndPays(a *testApp, w store.Withdrawal) {
 	s.t.Helper()
-	ctx := s.t.Context()
-	if _, err := a.DB.ApproveWithdrawals(ctx, []int64{w.ID}, store.StaffActor(testOwner)); err != nil {
-		s.t.Fatal(err)
+	s.staffSignIn()
+	s.do("withdrawals queue", chromedp.Navigate(s.base+"/admin/distribution/withdrawals?status=pending"),
+		chromedp.WaitVisible(css(`[data-testid="withdrawal-row"]`)),
+		chromedp.Click(css(`[data-testid="withdrawal-row"] [data-testid="select"]`)))
+	screenshot(s.t, s.ctx, "distribution-admin-withdrawals")
+	s.click("approve", `[data-testid="approve-selected"]`)
+	s.do("approved tab", chromedp.Navigate(s.base+"/admin/distribution/withdrawals?status=approved"),
+		chromedp.WaitVisible(css(`[data-testid="mark-paid"]`)),
+		chromedp.SendKeys(css(`form:has([data-testid="mark-paid"]) input[name="ref"]`), "ICBC20261202001"))
+	s.click("mark paid", `[data-testid="mark-paid"]`)
+	s.do("paid tab", chromedp.Navigate(s.base+"/admin/distribution/withdrawals?status=paid"),
+		chromedp.WaitVisible(css(`[data-testid="withdrawal-row"]`)))
+	screenshot(s.t, s.ctx, "distribution-admin-paid")
+	if got, _ := a.DB.WithdrawalByID(s.t.Context(), w.ID); got.PayoutRef != "ICBC20261202001" {
+		s.t.Fatalf("transfer reference %q", got.PayoutRef)
 	}
-	if err := a.DB.MarkWithdrawalPaid(ctx, w.ID, "ICBC20261202001", store.StaffActor(testOwner)); err != nil {
-		s.t.Fatal(err)
-	}
+	s.phone()
 }

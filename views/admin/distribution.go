@@ -249,6 +249,8 @@ type WithdrawalList struct {
 	Withdrawals  []store.Withdrawal
 	Total, Pages int
 	Counts       map[string]int
+	// Payout says which methods a provider can pay out now (渠道打款).
+	Payout map[string]bool
 	// The action that was refused, with its messages.
 	ActionID     int64
 	Action       string // reject, paid
