@@ -285,7 +285,6 @@ func (h *Handler) register(c *gin.Context) error {
 	if err := h.signInCustomer(c, cu); err != nil {
 		return err
 	}
-	h.bindReferral(c, cu.ID, store.BindRegister, store.BindClick)
 	h.mergeGuestCart(c, cu)
 	redirect(c, cmp.Or(vm.Next, "/me"))
 	return nil
