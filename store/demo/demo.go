@@ -178,7 +178,10 @@ func writeShop(ctx context.Context, db *store.DB, tx *sql.Tx, pics *pictures, op
 		}
 		sum.Banners++
 	}
-	return writeShipping(ctx, tx, now)
+	if err := writeShipping(ctx, tx, now); err != nil {
+		return err
+	}
+	return writeDistribution(ctx, tx, now)
 }
 
 func insertCategory(ctx context.Context, tx *sql.Tx, parent int64, name, icon string, sort int, now int64) (int64, error) {
