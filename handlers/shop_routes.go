@@ -53,6 +53,9 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.orderRoutes(r)
 	// After-sales (aftersale.go): personal, never cached.
 	h.aftersaleRoutes(r)
+	// Promotion tools (promo.go): QR codes, share posters, the
+	// distributor's shop page.
+	h.promoRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)
