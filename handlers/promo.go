@@ -197,7 +197,7 @@ func (h *Handler) productPoster(c *gin.Context) error {
 		return err
 	}
 	in := poster.Input{
-		Title: p.Title, Price: p.Price, ListPrice: p.ListPrice,
+		Title: p.Title, Subtitle: p.Subtitle, Price: p.Price, ListPrice: p.ListPrice,
 		URL:     withRef(h.absURL(c, productURL(p.ID)), code),
 		Name:    cu.DisplayName(),
 		Tagline: i18n.Tc(ctx, "promo.poster_tagline"),
@@ -206,7 +206,7 @@ func (h *Handler) productPoster(c *gin.Context) error {
 		Shop:    shop,
 	}
 	key := poster.Key{
-		ProductID: p.ID, Updated: p.UpdatedAt, Image: p.Cover, Title: in.Title, Price: in.Price, ListPrice: in.ListPrice,
+		ProductID: p.ID, Updated: p.UpdatedAt, Image: p.Cover, Title: in.Title, Subtitle: in.Subtitle, Price: in.Price, ListPrice: in.ListPrice,
 		Code: code, Name: in.Name, Avatar: cu.Avatar, URL: in.URL,
 		Texts: strings.Join([]string{in.Tagline, in.Hint, in.SubHint, in.Shop}, "\x00"), Font: r.Font().ID(),
 	}

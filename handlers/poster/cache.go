@@ -26,6 +26,7 @@ type Key struct {
 	Updated   time.Time // the product's UpdatedAt: title, picture...
 	Image     string    // the picture's media key
 	Title     string
+	Subtitle  string
 	Price     store.Fen
 	ListPrice store.Fen
 	Code      string // the sharer's referral code

@@ -34,12 +34,13 @@ const (
 )
 
 // Version changes whenever the layout does, so cached posters are redrawn.
-const Version = 1
+const Version = 2
 
 // Input is what a poster shows.
 type Input struct {
 	Image     image.Image // the product's picture; nil = a plain panel
 	Title     string
+	Subtitle  string // drawn in grey under a one-line title; "" = none
 	Price     store.Fen
 	ListPrice store.Fen // 划线价, struck through; 0 or ≤ Price = none
 	URL       string    // what the QR code opens: the product page with ?ref=
@@ -193,8 +194,16 @@ func (r *Renderer) Render(in Input) ([]byte, error) {
 		return nil, err
 	}
 	titleY := box.Max.Y + 56
-	for i, l := range wrap(titleFace, r.printable(in.Title), imgSize, 2) {
+	lines := wrap(titleFace, r.printable(in.Title), imgSize, 2)
+	for i, l := range lines {
 		drawText(dst, titleFace, ink, imgX, titleY+i*50, l)
+	}
+	if sub := r.printable(in.Subtitle); len(lines) < 2 && sub != "" {
+		subFace, err := face(regular, 28)
+		if err != nil {
+			return nil, err
+		}
+		drawText(dst, subFace, grey, imgX, titleY+48, ellipsize(subFace, sub, imgSize))
 	}
 
 	// Price: a small ¥, the yuan large, the fen small, then the list price.
