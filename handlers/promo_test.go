@@ -101,6 +101,12 @@ func TestProductPosterWithoutFont(t *testing.T) {
 	if st := a.Handler.PosterFontStatus(); st.OK || !errors.Is(st.Err, poster.ErrNoFont) {
 		t.Errorf("PosterFontStatus = %+v", st)
 	}
+	// The back office warns, saying how to fix it.
+	a.setupOwner(t)
+	_, page := a.get(t, "/admin/settings")
+	if !strings.Contains(page, `data-testid="poster-font-missing"`) || !strings.Contains(page, "fonts-noto-cjk") {
+		t.Error("settings page does not warn about the missing poster font")
+	}
 }
 
 func TestQRCode(t *testing.T) {
