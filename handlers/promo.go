@@ -212,6 +212,7 @@ func (h *Handler) productPoster(c *gin.Context) error {
 	}
 	etag := `"` + key.Hash() + `"`
 	c.Header("Cache-Control", "private, max-age=3600")
+	c.Header("Vary", "Cookie") // another customer on this browser gets their own
 	c.Header("ETag", etag)
 	if c.GetHeader("If-None-Match") == etag {
 		c.Status(http.StatusNotModified)
