@@ -78,6 +78,11 @@ type Config struct {
 	Theme struct {
 		Active string `mapstructure:"active"`
 	} `mapstructure:"theme"`
+	Poster struct {
+		// Font is the CJK font file share posters are drawn with; "" =
+		// the first one in <data>/fonts/, else the system's.
+		Font string `mapstructure:"font"`
+	} `mapstructure:"poster"`
 	Secrets struct {
 		Key string `mapstructure:"key"`
 	} `mapstructure:"secrets"`
@@ -106,6 +111,7 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	v.SetDefault("uploads.max_megapixels", 40)
 	v.SetDefault("uploads.sizes", handlers.DefaultImageSizes)
 	v.SetDefault("theme.active", "default")
+	v.SetDefault("poster.font", "")
 	v.SetDefault("secrets.key", "")
 
 	file := ""
@@ -188,6 +194,7 @@ func appConfig(cfg *Config, log *slog.Logger) handlers.AppConfig {
 		TrustedOrigins: cfg.Server.TrustedOrigins, TrustedProxies: cfg.Server.TrustedProxies, AccessLog: cfg.Log.Access,
 		UploadLimits: limits, ImageSizes: cfg.Uploads.Sizes, Version: version, Logger: log,
 		SecretKey: cfg.Secrets.Key, PluginConfig: cfg.Plugins, Getenv: cfg.getenv,
+		PosterFont: cfg.Poster.Font,
 	}
 }
 

@@ -76,6 +76,11 @@ func (h *Handler) settingsForm(name string, values map[string]string) admin.Sett
 	for _, p := range h.themes.Problems() {
 		f.Problems = append(f.Problems, admin.ThemeProblem{File: p.File, Err: p.Err})
 	}
+	if st := h.PosterFontStatus(); st.OK {
+		f.PosterFont = admin.PosterFont{OK: true, Family: st.Family, Path: st.Path}
+	} else {
+		f.PosterFont = admin.PosterFont{Problem: st.Err.Error()}
+	}
 	return f
 }
 

@@ -41,6 +41,9 @@ type AppConfig struct {
 	Getenv       func(string) string
 	// Plugins are the plugins to load; nil means builtin.Plugins().
 	Plugins []plugins.Plugin
+	// PosterFont is the share posters' font file (poster.font); "" = look
+	// in DataDir/fonts/, then the system's fonts.
+	PosterFont string
 }
 
 // App is an assembled shop: database, media, themes, plugins and the HTTP
@@ -122,6 +125,7 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 		DB: db, Media: app.Media, Plugins: app.Plugins, Themes: app.Themes, Logger: cfg.Logger,
 		Mode: cfg.Mode, SecureCookies: cfg.SecureCookies, BaseURL: cfg.BaseURL, TrustedOrigins: cfg.TrustedOrigins, TrustedProxies: cfg.TrustedProxies,
 		AccessLog: cfg.AccessLog, Version: cfg.Version, PluginOverrides: overrides,
+		DataDir: cfg.DataDir, PosterFont: cfg.PosterFont,
 	})
 	if err != nil {
 		return fail(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
+	"github.com/xiaodian/xiaodian/handlers/poster"
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/store/media"
@@ -49,6 +50,11 @@ type Options struct {
 	// PluginOverrides are the plugin settings from the config file and the
 	// environment (locked in the back office).
 	PluginOverrides map[string]plugins.SettingValues
+	// DataDir is the data folder: share posters are cached under
+	// cache/posters/ and fonts looked for in fonts/. "" = no cache.
+	DataDir string
+	// PosterFont is the posters' font file (poster.font); "" = look for one.
+	PosterFont string
 }
 
 // Handler holds what every route needs.
@@ -69,6 +75,9 @@ type Handler struct {
 	// reconcileMu keeps two reconciliation runs (the job and the back
 	// office's 立即对账) from asking about the same attempts at once.
 	reconcileMu sync.Mutex
+	// posters caches share posters (promo.go), opened on first use.
+	posterOnce sync.Once
+	posters    *poster.Cache
 }
 
 // New builds the handler set.

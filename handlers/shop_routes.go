@@ -55,6 +55,9 @@ func (h *Handler) shopRoutes(r *gin.Engine) {
 	h.aftersaleRoutes(r)
 	// The distributor centre (distributor.go): personal, never cached.
 	h.distributorRoutes(r)
+	// Promotion tools (promo.go): QR codes, share posters, the
+	// distributor's shop page.
+	h.promoRoutes(r)
 
 	assets := gin.WrapH(h.themes)
 	r.GET("/theme/*path", assets)

@@ -116,6 +116,8 @@ type Theme interface {
 	Aftersales(AftersalesPage) templ.Component
 	// Aftersale is one after-sale with its timeline.
 	Aftersale(AftersalePage) templ.Component
+	// DistributorShop is a distributor's shop page (微店, promo.go).
+	DistributorShop(DistributorShopPage) templ.Component
 }
 
 // Section names: the parts of a page a theme folder may replace with
