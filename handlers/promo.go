@@ -264,18 +264,24 @@ func (h *Handler) mediaImage(key string, width int) image.Image {
 	return img
 }
 
-// shopOwnerByCode returns the owner of the shop page /s/<code>:
-// store.ErrNotFound when no one has that code.
-//
-// TODO(distribution): require an active distributor here once the
-// distribution store exists; this is the one place that decides who has a
-// shop page.
+// shopOwnerByCode returns the owner of the shop page /s/<code>: an
+// active distributor; store.ErrNotFound for anyone else. It is the one
+// place that decides who has a shop page.
 func (h *Handler) shopOwnerByCode(ctx context.Context, code string) (*store.Customer, error) {
 	cu, err := h.db.CustomerByRefCode(ctx, code)
 	if err != nil {
 		return nil, err
 	}
 	if cu.Disabled {
+		return nil, store.ErrNotFound
+	}
+	// Only an active distributor has a shop: a disabled one, a pending
+	// application or anyone while distribution is off has none.
+	d, err := h.db.DistributorOf(ctx, cu.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Active {
 		return nil, store.ErrNotFound
 	}
 	return cu, nil
