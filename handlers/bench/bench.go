@@ -53,18 +53,18 @@ func withRequired(scenarios []string) []string {
 
 // Config is one benchmark run.
 type Config struct {
-	JSON      bool          // one JSON object per line instead of a table
-	Products  int           // catalogue size: the demo shop plus generated products
-	Duration  time.Duration // measured time per scenario
-	Warmup    time.Duration // unmeasured time before each scenario's measurement
-	Idle      time.Duration // how long the server idles before its memory is read
-	Conns     int           // concurrent connections (simulated phones)
+	JSON     bool          // one JSON object per line instead of a table
+	Products int           // catalogue size: the demo shop plus generated products
+	Duration time.Duration // measured time per scenario
+	Warmup   time.Duration // unmeasured time before each scenario's measurement
+	Idle     time.Duration // how long the server idles before its memory is read
+	Conns    int           // concurrent connections (simulated phones)
 	// Distributors is the referral tree's size for the distribution
 	// scenarios: that many active distributors, treeDepth levels deep.
 	Distributors int
-	Scenarios []string      // which of Scenarios to run, run in Scenarios' order
-	DataDir   string        // prepared folder to keep and reuse; "" for a temporary one
-	Runner    Runner        // starts the servers; ChildProcess from the command line
+	Scenarios    []string // which of Scenarios to run, run in Scenarios' order
+	DataDir      string   // prepared folder to keep and reuse; "" for a temporary one
+	Runner       Runner   // starts the servers; ChildProcess from the command line
 }
 
 // ParseArgs reads the command line of "xiaodian bench" into a Config that
