@@ -48,6 +48,10 @@ func DisplayName(nickname, phone string) string {
 }
 
 // DistributorOf returns the customer's standing, with today's earnings.
+// The direct and team sizes are the row's counters (kept by every
+// binding): counting a star promoter's thousands of referrals on every
+// visit of the centre is what made it slow. Without a row the direct
+// referrals are counted.
 func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor, error) {
 	s := db.DistSettings(ctx)
 	d := &Distributor{CustomerID: customerID}
@@ -58,7 +62,7 @@ func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor
 	err := db.r.QueryRowContext(ctx, `SELECT d.status, d.source, d.real_name, d.review_note, d.level_id, l.name,
 		COALESCE(d.balance_fen, 0), COALESCE(d.pending_fen, 0), COALESCE(d.settled_fen, 0), COALESCE(d.withdrawn_fen, 0),
 		COALESCE(d.sales_fen, 0), COALESCE(d.spend_fen, 0), d.approved_at, c.disabled, c.referrer_id, r.nickname, r.phone,
-		(SELECT COUNT(*) FROM customers WHERE referrer_id = c.id),
+		COALESCE(d.direct_count, (SELECT COUNT(*) FROM customers WHERE referrer_id = c.id)),
 		COALESCE(d.team_count, 0)
 		FROM customers c LEFT JOIN distributors d ON d.customer_id = c.id
 		LEFT JOIN distributor_levels l ON l.id = d.level_id AND l.deleted_at IS NULL
