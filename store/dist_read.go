@@ -335,14 +335,22 @@ func (db *DB) TeamCounts(ctx context.Context, customerID int64) (levels [MaxTeam
 		return levels, 0, err
 	}
 	p := n.prefix()
+	// A distributor's row counts the direct referrals and the whole team;
+	// the deeper levels are index ranges.
+	var direct, team sql.NullInt64
+	rowErr := db.r.QueryRowContext(ctx, `SELECT direct_count, team_count FROM distributors WHERE customer_id = ?`, customerID).
+		Scan(&direct, &team)
 	for i := range levels {
+		if i == 0 && rowErr == nil {
+			levels[0] = int(direct.Int64)
+			continue
+		}
 		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE ref_depth = ? AND ref_path >= ? AND ref_path < ?`,
 			n.depth+1+i, p, rangeEnd(p)).Scan(&levels[i]); err != nil {
 			return levels, 0, fmt.Errorf("team counts: %w", err)
 		}
 	}
-	var team sql.NullInt64
-	if err := db.r.QueryRowContext(ctx, `SELECT team_count FROM distributors WHERE customer_id = ?`, customerID).Scan(&team); err == nil {
+	if rowErr == nil {
 		return levels, int(team.Int64), nil
 	}
 	err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE ref_path >= ? AND ref_path < ?`, p, rangeEnd(p)).Scan(&all)
