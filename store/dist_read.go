@@ -48,6 +48,10 @@ func DisplayName(nickname, phone string) string {
 }
 
 // DistributorOf returns the customer's standing, with today's earnings.
+// The direct and team sizes are the row's counters (kept by every
+// binding): counting a star promoter's thousands of referrals on every
+// visit of the centre is what made it slow. Without a row the direct
+// referrals are counted.
 func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*DistributorStanding, error) {
 	s := db.DistSettings(ctx)
 	d := &DistributorStanding{CustomerID: customerID}
@@ -58,7 +62,7 @@ func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor
 	err := db.r.QueryRowContext(ctx, `SELECT d.status, d.source, d.real_name, d.review_note, d.level_id, l.name,
 		COALESCE(d.balance_fen, 0), COALESCE(d.pending_fen, 0), COALESCE(d.settled_fen, 0), COALESCE(d.withdrawn_fen, 0),
 		COALESCE(d.sales_fen, 0), COALESCE(d.spend_fen, 0), d.approved_at, c.disabled, c.referrer_id, r.nickname, r.phone,
-		(SELECT COUNT(*) FROM customers WHERE referrer_id = c.id),
+		COALESCE(d.direct_count, (SELECT COUNT(*) FROM customers WHERE referrer_id = c.id)),
 		COALESCE(d.team_count, 0)
 		FROM customers c LEFT JOIN distributors d ON d.customer_id = c.id
 		LEFT JOIN distributor_levels l ON l.id = d.level_id AND l.deleted_at IS NULL
@@ -216,14 +220,22 @@ func (db *DB) TeamCounts(ctx context.Context, customerID int64) (levels [MaxTeam
 		return levels, 0, err
 	}
 	p := n.prefix()
+	// A distributor's row counts the direct referrals and the whole team;
+	// the deeper levels are index ranges.
+	var direct, team sql.NullInt64
+	rowErr := db.r.QueryRowContext(ctx, `SELECT direct_count, team_count FROM distributors WHERE customer_id = ?`, customerID).
+		Scan(&direct, &team)
 	for i := range levels {
+		if i == 0 && rowErr == nil {
+			levels[0] = int(direct.Int64)
+			continue
+		}
 		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE ref_depth = ? AND ref_path >= ? AND ref_path < ?`,
 			n.depth+1+i, p, rangeEnd(p)).Scan(&levels[i]); err != nil {
 			return levels, 0, fmt.Errorf("team counts: %w", err)
 		}
 	}
-	var team sql.NullInt64
-	if err := db.r.QueryRowContext(ctx, `SELECT team_count FROM distributors WHERE customer_id = ?`, customerID).Scan(&team); err == nil {
+	if rowErr == nil {
 		return levels, int(team.Int64), nil
 	}
 	err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE ref_path >= ? AND ref_path < ?`, p, rangeEnd(p)).Scan(&all)

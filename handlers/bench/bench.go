@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -21,23 +22,49 @@ import (
 // Scenarios are the scenario names in the order they run. static runs
 // first: it is the ceiling the others are compared to. add_to_cart and
 // checkout are signed-in buyers: adding to their carts, and placing orders
-// while phones load product pages.
-var Scenarios = []string{"static", "home", "category", "search", "product", "add_to_cart", "checkout"}
+// while phones load product pages. checkout_distribution is checkout by
+// buyers bound two levels under distributors, right after checkout, which
+// it is compared to; distributor_centre and team are signed-in
+// distributors of a large referral tree opening 分销中心 and 我的团队.
+var Scenarios = []string{"static", "home", "category", "search", "product", "add_to_cart", "checkout",
+	"checkout_distribution", "distributor_centre", "team"}
 
 // buying reports whether a scenario needs the bench buyers.
-func buying(name string) bool { return name == "add_to_cart" || name == "checkout" }
+func buying(name string) bool {
+	return name == "add_to_cart" || name == "checkout" || name == "checkout_distribution"
+}
+
+// distributing reports whether a scenario needs the referral tree.
+func distributing(name string) bool {
+	return name == "checkout_distribution" || name == "distributor_centre" || name == "team"
+}
+
+// withRequired adds the scenarios the asked ones are measured against:
+// static (every ratio) and, for checkout_distribution, checkout.
+func withRequired(scenarios []string) []string {
+	if slices.Contains(scenarios, "checkout_distribution") && !slices.Contains(scenarios, "checkout") {
+		scenarios = append(scenarios, "checkout")
+	}
+	if len(scenarios) > 0 && !slices.Contains(scenarios, "static") {
+		scenarios = append([]string{"static"}, scenarios...)
+	}
+	return scenarios
+}
 
 // Config is one benchmark run.
 type Config struct {
-	JSON      bool          // one JSON object per line instead of a table
-	Products  int           // catalogue size: the demo shop plus generated products
-	Duration  time.Duration // measured time per scenario
-	Warmup    time.Duration // unmeasured time before each scenario's measurement
-	Idle      time.Duration // how long the server idles before its memory is read
-	Conns     int           // concurrent connections (simulated phones)
-	Scenarios []string      // which of Scenarios to run, run in Scenarios' order
-	DataDir   string        // prepared folder to keep and reuse; "" for a temporary one
-	Runner    Runner        // starts the servers; ChildProcess from the command line
+	JSON     bool          // one JSON object per line instead of a table
+	Products int           // catalogue size: the demo shop plus generated products
+	Duration time.Duration // measured time per scenario
+	Warmup   time.Duration // unmeasured time before each scenario's measurement
+	Idle     time.Duration // how long the server idles before its memory is read
+	Conns    int           // concurrent connections (simulated phones)
+	// Distributors is the referral tree's size for the distribution
+	// scenarios: that many active distributors, treeDepth levels deep.
+	Distributors int
+	Scenarios    []string // which of Scenarios to run, run in Scenarios' order
+	DataDir      string   // prepared folder to keep and reuse; "" for a temporary one
+	Runner       Runner   // starts the servers; ChildProcess from the command line
 }
 
 // ParseArgs reads the command line of "xiaodian bench" into a Config that
@@ -52,7 +79,8 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured warm-up before each scenario")
 	fs.DurationVar(&cfg.Idle, "idle", 2*time.Second, "idle time before the server's memory is read")
 	fs.IntVar(&cfg.Conns, "conns", 64, "concurrent keep-alive connections")
-	scen := fs.String("scenarios", strings.Join(Scenarios, ","), "comma-separated scenarios to run (static always runs: it is the ceiling every ratio is taken against)")
+	fs.IntVar(&cfg.Distributors, "distributors", 100_000, "distributors in the referral tree of the distribution scenarios")
+	scen := fs.String("scenarios", strings.Join(Scenarios, ","), "comma-separated scenarios to run (static always runs: it is the ceiling every ratio is taken against; checkout_distribution brings checkout, its reference)")
 	fs.StringVar(&cfg.DataDir, "data", "", "data folder to prepare once and reuse (default: a temporary folder, removed at the end)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -65,9 +93,7 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 			cfg.Scenarios = append(cfg.Scenarios, s)
 		}
 	}
-	if len(cfg.Scenarios) > 0 && !slices.Contains(cfg.Scenarios, "static") {
-		cfg.Scenarios = append([]string{"static"}, cfg.Scenarios...)
-	}
+	cfg.Scenarios = withRequired(cfg.Scenarios)
 	return cfg, cfg.validate()
 }
 
@@ -81,6 +107,9 @@ func (cfg *Config) validate() error {
 		return errors.New("bench: --warmup and --idle cannot be negative")
 	case cfg.Conns < 1:
 		return errors.New("bench: --conns must be at least 1")
+	case slices.ContainsFunc(cfg.Scenarios, distributing) && cfg.Distributors < 2*treeDepth+cfg.Conns:
+		return fmt.Errorf("bench: --distributors must be at least %d (a tree %d levels deep and one signed-in distributor per connection)",
+			2*treeDepth+cfg.Conns, treeDepth)
 	case len(cfg.Scenarios) == 0:
 		return errors.New("bench: no scenario to run")
 	case cfg.Runner == nil:
@@ -115,6 +144,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // writes the report to stdout (progress to stderr). The servers are stopped
 // and a temporary data folder removed before Run returns.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) {
+	cfg.Scenarios = withRequired(cfg.Scenarios)
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -129,11 +159,14 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 			}
 		}()
 	}
-	buyers := 0
+	plan := plan{products: cfg.Products}
 	if slices.ContainsFunc(cfg.Scenarios, buying) {
-		buyers = cfg.Conns
+		plan.buyers = cfg.Conns
 	}
-	t, err := prepare(ctx, dir, cfg.Products, buyers, stderr)
+	if slices.ContainsFunc(cfg.Scenarios, distributing) {
+		plan.distributors, plan.signedIn = cfg.Distributors, cfg.Conns
+	}
+	t, err := prepare(ctx, dir, plan, stderr)
 	if err != nil {
 		return err
 	}
@@ -155,12 +188,19 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 		return err
 	}
 	fmt.Fprintf(stderr, "bench: server pid %d at %s, %.2f MB resident after %s idle\n", srv.PID, srv.URL, float64(*idle.RSSMB), cfg.Idle)
-	if len(t.buyers) > 0 {
+	for _, g := range []struct {
+		who    string
+		people []buyer
+		jars   *[]http.CookieJar
+	}{{"buyers", t.buyers, &t.jars}, {"distributors", t.dists, &t.distJars}, {"referred buyers", t.distBuyers, &t.distBuyerJars}} {
+		if len(g.people) == 0 {
+			continue
+		}
 		start := time.Now()
-		if t.jars, err = signIn(ctx, srv.URL, t.buyers); err != nil {
+		if *g.jars, err = signIn(ctx, srv.URL, g.people); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "bench: %d buyers signed in in %s\n", len(t.jars), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "bench: %d %s signed in in %s\n", len(*g.jars), g.who, time.Since(start).Round(time.Millisecond))
 	}
 
 	var results []Result
@@ -175,6 +215,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 		results = append(results, r)
 	}
 	withRatios(results)
+	withVsCheckout(results)
 	results = append(results, idle)
 	if cfg.JSON {
 		return writeJSON(stdout, results)
@@ -228,13 +269,24 @@ func runScenario(ctx context.Context, cfg Config, dir, name, base string, t targ
 	case "add_to_cart":
 		l = addToCartLoad(l, t.jars, t.skus)
 	case "checkout":
-		return checkoutScenario(ctx, cfg, dir, base, t, stderr)
+		return checkoutScenario(ctx, cfg, dir, base, name, t.buyers, t.jars, t, stderr)
+	case "checkout_distribution":
+		r, err := checkoutScenario(ctx, cfg, dir, base, name, t.distBuyers, t.distBuyerJars, t, stderr)
+		r.Distributors, r.TreeDepth = &t.treeSize, &t.treeDepth
+		return r, err
+	case "distributor_centre":
+		l = distLoad(l, t.distJars, []string{distCentrePath})
+	case "team":
+		l = distLoad(l, t.distJars, teamPaths)
 	}
 	s, err := l.run(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("bench: %s: %w", name, err)
 	}
 	r := summarize(name, s)
+	if distributing(name) {
+		r.Distributors, r.TreeDepth = &t.treeSize, &t.treeDepth
+	}
 	fmt.Fprintf(stderr, "bench: %-8s %10.2f rps  p50 %.2f ms  p99 %.2f ms  %d errors\n", name, r.RPS, r.P50, r.P99, r.Errors)
 	if s.firstErr != nil {
 		fmt.Fprintf(stderr, "bench: %s: first error: %v\n", name, s.firstErr)
@@ -242,22 +294,23 @@ func runScenario(ctx context.Context, cfg Config, dir, name, base string, t targ
 	return r, nil
 }
 
-// checkoutScenario measures the orders placed and the product pages served
-// meanwhile.
-func checkoutScenario(ctx context.Context, cfg Config, dir, base string, t targets, stderr io.Writer) (Result, error) {
+// checkoutScenario measures the orders the buyers place (name is checkout
+// or checkout_distribution) and the product pages served meanwhile.
+func checkoutScenario(ctx context.Context, cfg Config, dir, base, name string, buyers []buyer, jars []http.CookieJar,
+	t targets, stderr io.Writer) (Result, error) {
 	pl := load{base: base, paths: t.products, conns: cfg.Conns, warmup: cfg.Warmup, duration: cfg.Duration}
-	run, err := runCheckout(ctx, dir, base, cfg.Conns, cfg.Warmup, cfg.Duration, t.buyers, t.jars, t.skus, pl)
+	run, err := runCheckout(ctx, dir, base, cfg.Conns, cfg.Warmup, cfg.Duration, buyers, jars, t.skus, pl)
 	if err != nil {
-		return Result{}, fmt.Errorf("bench: %w", err)
+		return Result{}, fmt.Errorf("bench: %s: %w", name, err)
 	}
-	r := summarize("checkout", run.orders)
+	r := summarize(name, run.orders)
 	p := summarize("product", run.product)
 	ordersPerS, productRPS, productP99 := r.RPS, p.RPS, p.P99
 	r.Via, r.OrdersPerS, r.ProductRPSDuring, r.ProductP99During = run.via, &ordersPerS, &productRPS, &productP99
 	r.ProductErrorsDuring = &p.Errors
 	fmt.Fprintf(stderr, "bench: %-8s %10.2f orders/s via %s  p50 %.2f ms  p99 %.2f ms  %d errors; product pages meanwhile %.2f rps, p99 %.2f ms, %d errors\n",
-		"checkout", r.RPS, r.Via, r.P50, r.P99, r.Errors, p.RPS, p.P99, p.Errors)
-	for what, err := range map[string]error{"checkout": run.orders.firstErr, "product pages during checkout": run.product.firstErr} {
+		name, r.RPS, r.Via, r.P50, r.P99, r.Errors, p.RPS, p.P99, p.Errors)
+	for what, err := range map[string]error{name: run.orders.firstErr, "product pages during " + name: run.product.firstErr} {
 		if err != nil {
 			fmt.Fprintf(stderr, "bench: %s: first error: %v\n", what, err)
 		}

@@ -215,7 +215,7 @@ func TestParseArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.JSON || cfg.Products != 10000 || cfg.Duration != 5*time.Second || cfg.Conns != 64 ||
+	if cfg.JSON || cfg.Products != 10000 || cfg.Duration != 5*time.Second || cfg.Conns != 64 || cfg.Distributors != 100_000 ||
 		cfg.Warmup != time.Second || cfg.DataDir != "" || !slices.Equal(cfg.Scenarios, Scenarios) || cfg.Runner == nil {
 		t.Errorf("defaults = %+v", cfg)
 	}
@@ -228,7 +228,16 @@ func TestParseArgs(t *testing.T) {
 		t.Errorf("parsed = %+v", cfg)
 	}
 
+	cfg, err = ParseArgs([]string{"--scenarios", "checkout_distribution", "--distributors", "500"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Scenarios, []string{"static", "checkout_distribution", "checkout"}) || cfg.Distributors != 500 {
+		t.Errorf("checkout_distribution alone: scenarios %v, %d distributors (checkout is its reference)", cfg.Scenarios, cfg.Distributors)
+	}
+
 	for _, args := range [][]string{
+		{"--scenarios", "team", "--distributors", "10"},
 		{"--scenarios", "home,nope"},
 		{"--scenarios", ""},
 		{"--conns", "0"},
@@ -406,7 +415,7 @@ func TestLoadRefusesOtherHosts(t *testing.T) {
 func TestRunEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := ParseArgs([]string{"--products", "80", "--duration", "300ms", "--conns", "4", "--json",
-		"--warmup", "100ms", "--idle", "50ms", "--data", dir}, io.Discard)
+		"--warmup", "100ms", "--idle", "50ms", "--data", dir, "--distributors", "300"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,6 +446,10 @@ func TestRunEndToEnd(t *testing.T) {
 			ProductRPSDuring    *float64 `json:"product_rps_during"`
 			ProductP99During    *float64 `json:"product_p99_ms_during"`
 			ProductErrorsDuring *int64   `json:"product_errors_during"`
+
+			Distributors *int     `json:"distributors"`
+			TreeDepth    *int     `json:"tree_depth"`
+			VsCheckout   *float64 `json:"vs_checkout"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
@@ -445,9 +458,21 @@ func TestRunEndToEnd(t *testing.T) {
 		}
 		got = append(got, r.Scenario)
 		wantFields := 6
+		if distributing(r.Scenario) {
+			wantFields += 2
+			if r.Distributors == nil || *r.Distributors != 300 || r.TreeDepth == nil || *r.TreeDepth != treeDepth {
+				t.Errorf("%s line %s: want 300 distributors %d levels deep", r.Scenario, sc.Text(), treeDepth)
+			}
+		}
 		switch r.Scenario {
+		case "checkout_distribution":
+			wantFields++
+			if r.VsCheckout == nil || *r.VsCheckout <= 0 {
+				t.Errorf("checkout_distribution line %s has no vs_checkout", sc.Text())
+			}
+			fallthrough
 		case "checkout":
-			wantFields = 11
+			wantFields += 5
 			if r.Via != "store" && r.Via != "http" {
 				t.Errorf("checkout via %q", r.Via)
 			}
@@ -496,6 +521,25 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	if orders == 0 || carts == 0 {
 		t.Errorf("after the run: %d bench orders, %d cart lines of bench buyers", orders, carts)
+	}
+	// The referred buyers' orders carry a referrer chain of two or more
+	// (the store snapshots up to three ancestors), and their
+	// paid orders of the preparation pay the distributors commission.
+	var chained, unchained, commissions int
+	if err := db.Write(context.Background(), func(tx *sql.Tx) error {
+		if err := tx.QueryRow(`SELECT COUNT(*) FILTER (WHERE json_array_length(o.referrer_chain) >= 2),
+			COUNT(*) FILTER (WHERE json_array_length(o.referrer_chain) < 2)
+			FROM orders o JOIN customers u ON u.id = o.customer_id WHERE u.phone LIKE '19910%'`).Scan(&chained, &unchained); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT COUNT(*) FROM commissions c JOIN customers r ON r.id = c.recipient_id
+			WHERE r.phone LIKE '198%' AND c.status = 'pending'`).Scan(&commissions)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if chained <= 4 || unchained != 0 || commissions < 4 {
+		t.Errorf("referred buyers' orders: %d with a chain of two or more, %d without; %d pending commissions of bench distributors",
+			chained, unchained, commissions)
 	}
 }
 
@@ -594,5 +638,154 @@ func TestCheckoutItems(t *testing.T) {
 	}
 	if items := checkoutItems([]int64{9}, 0, 0); len(items) != 1 || items[0].SKUID != 9 {
 		t.Errorf("one SKU: %+v", items)
+	}
+}
+
+func TestGenTree(t *testing.T) {
+	const n = 2000
+	tr := genTree(n, 1)
+	deepest, roots, star := 0, 0, int32(0)
+	for i := range n {
+		p := tr.parent[i]
+		switch {
+		case p < 0:
+			roots++
+			if tr.depth[i] != 0 {
+				t.Fatalf("root %d at depth %d", i, tr.depth[i])
+			}
+		case int(p) >= i:
+			t.Fatalf("node %d comes before its referrer %d", i, p)
+		case tr.depth[i] != tr.depth[p]+1:
+			t.Fatalf("node %d at depth %d under %d at depth %d", i, tr.depth[i], p, tr.depth[p])
+		}
+		deepest = max(deepest, int(tr.depth[i]))
+		star = max(star, tr.direct[i])
+	}
+	if deepest != treeDepth || roots < 1 || int(star) < n/50 {
+		t.Errorf("tree: %d roots, deepest at depth %d (want %d), largest fan-out %d", roots, deepest, treeDepth, star)
+	}
+	// The counters against a walk up from every node.
+	direct, team := make([]int32, n), make([]int32, n)
+	for i := range n {
+		if p := tr.parent[i]; p >= 0 {
+			direct[p]++
+		}
+		for a := tr.parent[i]; a >= 0; a = tr.parent[a] {
+			team[a]++
+		}
+	}
+	if !slices.Equal(direct, tr.direct) || !slices.Equal(team, tr.team) {
+		t.Error("direct or team counters differ from the tree")
+	}
+	if again := genTree(n, 1); !slices.Equal(again.parent, tr.parent) {
+		t.Error("the same seed grew another tree")
+	}
+}
+
+func TestBenchRefCode(t *testing.T) {
+	seen := map[string]bool{}
+	for i := range 5000 {
+		c := benchRefCode(i)
+		if !store.ValidRefCode(c) || seen[c] {
+			t.Fatalf("code %d = %q: valid %v, seen before %v", i, c, store.ValidRefCode(c), seen[c])
+		}
+		seen[c] = true
+	}
+}
+
+// TestPrepareTree writes a small tree to real SQLite and checks it the way
+// the store reads it: 30 levels deep, paths and depths following the
+// referrers, and the counters equal to what counting finds; a second
+// preparation reuses it.
+func TestPrepareTree(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "xiaodian.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// A customer already there: the tree's ids follow it.
+	if _, err := db.RegisterCustomer(ctx, buyerPhone(0), buyerPassword); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	depth, err := prepareTree(ctx, db, n, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if depth != treeDepth {
+		t.Errorf("tree depth %d, want %d", depth, treeDepth)
+	}
+	var count, levels, badPath, badDirect, badTeam, inactive int
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT ref_depth) FROM customers WHERE phone LIKE '198%'`).Scan(&count, &levels); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM customers c LEFT JOIN customers r ON r.id = c.referrer_id
+			WHERE c.phone LIKE '198%' AND (CASE WHEN c.referrer_id IS NULL THEN c.ref_path != '/' OR c.ref_depth != 0
+				ELSE c.ref_path != r.ref_path || r.id || '/' OR c.ref_depth != r.ref_depth + 1 END)`).Scan(&badPath); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM distributors d JOIN customers c ON c.id = d.customer_id
+			WHERE d.direct_count != (SELECT COUNT(*) FROM customers WHERE referrer_id = c.id)`).Scan(&badDirect); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM distributors d JOIN customers c ON c.id = d.customer_id
+			WHERE d.team_count != (SELECT COUNT(*) FROM customers WHERE substr(ref_path, 1, length(c.ref_path || c.id || '/')) = c.ref_path || c.id || '/')`).
+			Scan(&badTeam); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT COUNT(*) FROM customers c LEFT JOIN distributors d ON d.customer_id = c.id
+			WHERE c.phone LIKE '198%' AND (d.status IS NULL OR d.status != 'active')`).Scan(&inactive)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n || levels != treeDepth+1 || badPath != 0 || badDirect != 0 || badTeam != 0 || inactive != 0 {
+		t.Errorf("%d distributors over %d depths; %d wrong paths, %d wrong direct counts, %d wrong team counts, %d not active",
+			count, levels, badPath, badDirect, badTeam, inactive)
+	}
+
+	// The store agrees: the root of the chain sees the level-1 team the
+	// counters promise.
+	dists, err := pickDistributors(ctx, db, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep := false
+	for _, d := range dists {
+		if _, err := db.AuthenticateCustomer(ctx, d.phone, buyerPassword); err != nil {
+			t.Errorf("distributor %s cannot sign in: %v", d.phone, err)
+		}
+		ds, err := db.DistributorOf(ctx, d.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		levels, all, err := db.TeamCounts(ctx, d.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ds.Active || levels[0] != ds.Direct || all != ds.Team {
+			t.Errorf("distributor %d: active %v, direct %d, team %d; team counts %v of %d", d.id, ds.Active, ds.Direct, ds.Team, levels, all)
+		}
+		if n, err := db.Team(ctx, d.id, 1, 0, 1000); err != nil || len(n) != ds.Direct {
+			t.Errorf("distributor %d lists %d direct referrals (%v), counts %d", d.id, len(n), err, ds.Direct)
+		}
+		if ref, _ := db.CustomerByID(ctx, d.id); ref != nil && strings.HasPrefix(ref.Phone, "198") && ds.Team == 0 {
+			deep = true // the bottom of the chain
+		}
+	}
+	if len(dists) != 8 || !deep {
+		t.Errorf("picked %d distributors, the bottom of the chain among them: %v", len(dists), deep)
+	}
+	if _, err := db.AuthenticateCustomer(ctx, distPhone(n-1), buyerPassword); err == nil && !slices.ContainsFunc(dists, func(b buyer) bool { return b.phone == distPhone(n-1) }) {
+		t.Error("a distributor nobody signs in as has the bench password")
+	}
+
+	if depth, err := prepareTree(ctx, db, n, io.Discard); err != nil || depth != treeDepth {
+		t.Errorf("second preparation: depth %d, %v", depth, err)
+	}
+	if _, err := prepareTree(ctx, db, n+1, io.Discard); err == nil {
+		t.Error("a folder with another tree size was reused")
 	}
 }

@@ -27,6 +27,22 @@ type targets struct {
 	buyers []buyer
 	jars   []http.CookieJar
 	skus   []int64
+
+	// The distribution scenarios' tree (its size and depth), the
+	// distributors who sign in, and the buyers referred under them, with
+	// their cookie jars once the shop runs.
+	treeSize, treeDepth int
+	dists, distBuyers   []buyer
+	distJars            []http.CookieJar
+	distBuyerJars       []http.CookieJar
+}
+
+// plan is what a run needs prepared.
+type plan struct {
+	products     int // catalogue size
+	buyers       int // plain buyers (0: no buying scenario)
+	distributors int // referral tree size (0: no distribution scenario)
+	signedIn     int // distributors who sign in, and buyers referred under them
 }
 
 // searchWords are what shoppers type: everyday products of the demo shop.
@@ -36,11 +52,14 @@ var searchWords = []string{"奶粉", "连衣裙", "手机", "面膜", "零食", 
 const productSample = 200
 
 // prepare loads the demo shop with enough generated products to reach
-// products (once: a folder that already holds a catalogue is reused as it
-// is) and picks the scenario targets; with buyers > 0 it also prepares that
-// many bench customers and the SKUs they buy. The shop is closed again
-// before the server starts on the folder.
-func prepare(ctx context.Context, dir string, products, buyers int, stderr io.Writer) (t targets, err error) {
+// p.products (once: a folder that already holds a catalogue is reused as it
+// is) and picks the scenario targets; with buyers it also prepares that
+// many bench customers and the SKUs they buy; with distributors, the
+// referral tree (once too), the distributors who sign in, buyers referred
+// under them, and one paid order of each referred buyer so the centres
+// have commissions. The shop is closed again before the server starts on
+// the folder.
+func prepare(ctx context.Context, dir string, p plan, stderr io.Writer) (t targets, err error) {
 	app, err := handlers.OpenApp(ctx, handlers.AppConfig{
 		DataDir: dir, Mode: "development", AccessLog: false, Logger: slog.New(slog.DiscardHandler),
 	})
@@ -53,7 +72,7 @@ func prepare(ctx context.Context, dir string, products, buyers int, stderr io.Wr
 		}
 	}()
 	start := time.Now()
-	extra := max(products-demo.ProductCount(), 0)
+	extra := max(p.products-demo.ProductCount(), 0)
 	sum, err := demo.Load(ctx, app.DB, app.Media, demo.Options{Extra: extra, Seed: 1})
 	switch {
 	case errors.Is(err, demo.ErrNotEmpty):
@@ -63,14 +82,49 @@ func prepare(ctx context.Context, dir string, products, buyers int, stderr io.Wr
 	default:
 		fmt.Fprintf(stderr, "bench: demo shop with %d products loaded in %s\n", sum.Products, time.Since(start).Round(time.Millisecond))
 	}
-	if t, err = pickTargets(ctx, app.DB); err != nil || buyers == 0 {
-		return t, err
-	}
-	start = time.Now()
-	if t.buyers, t.skus, err = prepareBuyers(ctx, app.DB, buyers, t.products); err != nil {
+	if t, err = pickTargets(ctx, app.DB); err != nil {
 		return targets{}, err
 	}
-	fmt.Fprintf(stderr, "bench: %d buyers and %d SKUs ready in %s\n", len(t.buyers), len(t.skus), time.Since(start).Round(time.Millisecond))
+	var phones []string
+	for i := range p.buyers {
+		phones = append(phones, buyerPhone(i))
+	}
+	if p.distributors > 0 {
+		start = time.Now()
+		if t.treeDepth, err = prepareTree(ctx, app.DB, p.distributors, stderr); err != nil {
+			return targets{}, err
+		}
+		t.treeSize = p.distributors
+		if t.dists, err = pickDistributors(ctx, app.DB, p.signedIn); err != nil {
+			return targets{}, err
+		}
+		fmt.Fprintf(stderr, "bench: %d distributors %d levels deep ready in %s\n", t.treeSize, t.treeDepth, time.Since(start).Round(time.Millisecond))
+		for i := range p.signedIn {
+			phones = append(phones, distBuyerPhone(i))
+		}
+	}
+	if len(phones) == 0 {
+		return t, nil
+	}
+	start = time.Now()
+	all, skus, err := prepareBuyers(ctx, app.DB, phones, t.products)
+	if err != nil {
+		return targets{}, err
+	}
+	t.buyers, t.distBuyers, t.skus = all[:p.buyers], all[p.buyers:], skus
+	fmt.Fprintf(stderr, "bench: %d buyers and %d SKUs ready in %s\n", len(all), len(t.skus), time.Since(start).Round(time.Millisecond))
+	if len(t.distBuyers) > 0 {
+		start = time.Now()
+		if err := referBuyers(ctx, app.DB, t.distBuyers, t.dists); err != nil {
+			return targets{}, err
+		}
+		n, err := earnCommissions(ctx, app.DB, t.distBuyers, t.skus)
+		if err != nil {
+			return targets{}, err
+		}
+		fmt.Fprintf(stderr, "bench: %d buyers referred two levels under distributors, %d paid orders for commissions, in %s\n",
+			len(t.distBuyers), n, time.Since(start).Round(time.Millisecond))
+	}
 	return t, nil
 }
 

@@ -41,13 +41,13 @@ const buySKUCount = 40
 // prefix; 19900 numbers are the bench's).
 func buyerPhone(i int) string { return fmt.Sprintf("1990000%04d", i) }
 
-// prepareBuyers makes sure n bench customers exist, each with a default
+// prepareBuyers makes sure bench customers with the phones exist, each with a default
 // address in 广东省 深圳市 南山区 and an empty cart, and picks SKUs of live
 // physical products spread over the catalogue, with their stock raised to
 // buyStock. Customers of an earlier run in the folder are reused.
-func prepareBuyers(ctx context.Context, db *store.DB, n int, products []string) ([]buyer, []int64, error) {
-	buyers := make([]buyer, n)
-	errs := make([]error, n)
+func prepareBuyers(ctx context.Context, db *store.DB, phones []string, products []string) ([]buyer, []int64, error) {
+	buyers := make([]buyer, len(phones))
+	errs := make([]error, len(phones))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4) // password hashing is the slow part
 	for i := range buyers {
@@ -56,7 +56,7 @@ func prepareBuyers(ctx context.Context, db *store.DB, n int, products []string) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			buyers[i], errs[i] = prepareBuyer(ctx, db, buyerPhone(i))
+			buyers[i], errs[i] = prepareBuyer(ctx, db, phones[i])
 		}(i)
 	}
 	wg.Wait()

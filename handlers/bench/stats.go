@@ -44,6 +44,13 @@ type Result struct {
 	ProductRPSDuring    *Float2 `json:"product_rps_during,omitempty"`
 	ProductP99During    *Float2 `json:"product_p99_ms_during,omitempty"`
 	ProductErrorsDuring *int64  `json:"product_errors_during,omitempty"`
+
+	// The distribution scenarios: the referral tree's size and depth;
+	// checkout_distribution also its throughput over checkout's, measured
+	// in the same run.
+	Distributors *int    `json:"distributors,omitempty"`
+	TreeDepth    *int    `json:"tree_depth,omitempty"`
+	VsCheckout   *Float2 `json:"vs_checkout,omitempty"`
 }
 
 // IdleMemory is the scenario name of the idle memory line.
@@ -97,6 +104,23 @@ func withRatios(results []Result) {
 	}
 }
 
+// withVsCheckout sets checkout_distribution's vs_checkout to its rps over
+// checkout's (left out when checkout did not run or served nothing).
+func withVsCheckout(results []Result) {
+	var checkout Float2
+	for _, r := range results {
+		if r.Scenario == "checkout" {
+			checkout = r.RPS
+		}
+	}
+	for i := range results {
+		if results[i].Scenario == "checkout_distribution" && checkout > 0 {
+			v := round2(float64(results[i].RPS / checkout))
+			results[i].VsCheckout = &v
+		}
+	}
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func round2(v float64) Float2 { return Float2(math.Round(v*100) / 100) }
@@ -135,6 +159,14 @@ func writeTable(w io.Writer, results []Result) error {
 		}
 		if _, err := fmt.Fprintf(w, "%s: %.2f orders/s via %s; product pages meanwhile %.2f rps, p99 %.2f ms\n",
 			r.Scenario, float64(*r.OrdersPerS), r.Via, float64(*r.ProductRPSDuring), float64(*r.ProductP99During)); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	for _, r := range results {
+		if r.VsCheckout == nil {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "%s: %.2f of checkout's orders/s\n", r.Scenario, float64(*r.VsCheckout)); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}
