@@ -134,6 +134,20 @@ func (h *Handler) distributor(c *gin.Context) (*store.DistributorStanding, bool,
 	return d, false, h.distJoin(c, d, http.StatusOK, nil)
 }
 
+// isDistributor is the quick check of the centre's lists: ok false when
+// the page was answered with the join page.
+func (h *Handler) isDistributor(c *gin.Context) (bool, error) {
+	active, status, err := h.db.DistributorStatus(c.Request.Context(), currentCustomer(c).ID)
+	if err != nil {
+		return false, err
+	}
+	if (active && status != "") || status == store.DistributorDisabled {
+		return true, nil
+	}
+	_, ok, err := h.distributor(c) // makes the row, or draws the join page
+	return ok, err
+}
+
 // distJoin draws the page of a customer who is not a distributor.
 func (h *Handler) distJoin(c *gin.Context, d *store.DistributorStanding, status int, form *themes.DistributorJoinPage) error {
 	ctx := c.Request.Context()
@@ -294,7 +308,7 @@ func commissionRuleLabel(ctx context.Context, m store.Commission) string {
 
 // distCommissions is 佣金明细; with htmx and a page it is one more page.
 func (h *Handler) distCommissions(c *gin.Context) error {
-	if _, ok, err := h.distributor(c); err != nil || !ok {
+	if ok, err := h.isDistributor(c); err != nil || !ok {
 		return err
 	}
 	ctx := c.Request.Context()
@@ -343,7 +357,7 @@ func (h *Handler) distCommissions(c *gin.Context) error {
 
 // distOrders is 推广订单.
 func (h *Handler) distOrders(c *gin.Context) error {
-	if _, ok, err := h.distributor(c); err != nil || !ok {
+	if ok, err := h.isDistributor(c); err != nil || !ok {
 		return err
 	}
 	ctx := c.Request.Context()
@@ -378,7 +392,7 @@ func (h *Handler) distOrders(c *gin.Context) error {
 
 // distTeam is 我的团队 by level.
 func (h *Handler) distTeam(c *gin.Context) error {
-	if _, ok, err := h.distributor(c); err != nil || !ok {
+	if ok, err := h.isDistributor(c); err != nil || !ok {
 		return err
 	}
 	ctx := c.Request.Context()
@@ -515,7 +529,7 @@ func (h *Handler) distWithdraw(c *gin.Context) error {
 
 // distWithdrawals is 提现记录.
 func (h *Handler) distWithdrawals(c *gin.Context) error {
-	if _, ok, err := h.distributor(c); err != nil || !ok {
+	if ok, err := h.isDistributor(c); err != nil || !ok {
 		return err
 	}
 	ctx := c.Request.Context()
@@ -547,7 +561,7 @@ func (h *Handler) distWithdrawals(c *gin.Context) error {
 
 // distPromote is 推广工具: the shop link, its QR code and product posters.
 func (h *Handler) distPromote(c *gin.Context) error {
-	if _, ok, err := h.distributor(c); err != nil || !ok {
+	if ok, err := h.isDistributor(c); err != nil || !ok {
 		return err
 	}
 	ctx := c.Request.Context()

@@ -49,6 +49,9 @@ type DB struct {
 	pricer Pricer
 	// sealer seals secret plugin settings (SetSecretKey); nil: none.
 	sealer cipher.AEAD
+	// distSettings caches the distribution settings for the readers;
+	// SaveDistSettings clears it.
+	distSettings atomic.Pointer[DistSettings]
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies the

@@ -99,6 +99,25 @@ func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor
 	return d, nil
 }
 
+// DistributorStatus is whether the customer is a distributor now and
+// their row's status ("" for none): the one-row look the distributor
+// centre's pages take before drawing.
+func (db *DB) DistributorStatus(ctx context.Context, customerID int64) (active bool, status string, err error) {
+	s := db.DistSettings(ctx)
+	var st sql.NullString
+	var disabled bool
+	err = db.r.QueryRowContext(ctx, `SELECT d.status, c.disabled FROM customers c
+		LEFT JOIN distributors d ON d.customer_id = c.id WHERE c.id = ?`, customerID).Scan(&st, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, "", ErrNotFound
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("distributor: %w", err)
+	}
+	active = !disabled && s.Enabled && (st.String == DistributorActive || (!st.Valid && s.Mode == DistEveryone))
+	return active, st.String, nil
+}
+
 // LevelProgress is the distributor's next level and how far they are.
 type LevelProgress struct {
 	Name               string

@@ -168,9 +168,23 @@ func (s *DistSettings) ActiveRates() [3]int {
 // Offers reports whether withdrawals by method are offered.
 func (s *DistSettings) Offers(method string) bool { return slices.Contains(s.WithdrawVia, method) }
 
-// DistSettings returns the distribution rules in force.
+// DistSettings returns the distribution rules in force (kept in memory
+// between changes; transactions read them afresh).
 func (db *DB) DistSettings(ctx context.Context) DistSettings {
-	return distSettingsTx(ctx, db.r)
+	if s := db.distSettings.Load(); s != nil {
+		return s.clone()
+	}
+	s := distSettingsTx(ctx, db.r)
+	db.distSettings.Store(&s)
+	return s.clone()
+}
+
+// clone copies the settings, so a caller changing its copy's slice leaves
+// the cached one alone.
+func (s *DistSettings) clone() DistSettings {
+	c := *s
+	c.WithdrawVia = append([]string(nil), s.WithdrawVia...)
+	return c
 }
 
 func distSettingsTx(ctx context.Context, q queryer) DistSettings {
@@ -202,6 +216,7 @@ func (db *DB) SaveDistSettings(ctx context.Context, s DistSettings) error {
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, SettingDistribution, string(raw))
 		return err
 	})
+	db.distSettings.Store(nil)
 	if err != nil {
 		return fmt.Errorf("save distribution settings: %w", err)
 	}
