@@ -138,6 +138,15 @@ func TestEndToEndDistribution(t *testing.T) {
 		t.Fatalf("B's pending = %s, want %s", got, wantB)
 	}
 	screenshot(t, s.ctx, "distribution-centre-b")
+	// B's poster of the product, drawn on the server with B's QR code.
+	poster, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](fmt.Sprintf(`fetch("/p/%d/poster.png").then(async r =>
+		r.status + " " + r.headers.get("Content-Type") + " " + (await r.arrayBuffer()).byteLength)`, fx.milk), chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(poster, "200 image/png ") {
+		t.Fatalf("B's poster: %q %v", poster, err)
+	}
+	s.do("poster", chromedp.EmulateViewport(750, 1334), chromedp.Navigate(fmt.Sprintf("%s/p/%d/poster.png", s.base, fx.milk)))
+	screenshot(t, s.ctx, "distribution-poster")
+	s.phone()
 	s.do("B's commissions", chromedp.Navigate(s.base+"/distributor/commissions"), chromedp.WaitVisible(css(`[data-testid="commission"]`)))
 	screenshot(t, s.ctx, "distribution-commissions")
 	s.signOut()
