@@ -26,53 +26,38 @@ func (h *Handler) jobs() []job {
 			}
 			return err
 		}},
-		{name: "cancel-unpaid", every: time.Minute, run: h.cancelUnpaidJob},
-		{name: "auto-receive", every: 10 * time.Minute, run: h.autoReceiveJob},
+		// Unpaid orders past their deadline are cancelled (their stock goes
+		// back on sale); shipped orders whose receipt time came without an
+		// open after-sale are received.
+		{name: "cancel-unpaid", every: time.Minute, run: h.batchJob(h.db.CancelExpiredOrders, "cancelled unpaid orders")},
+		{name: "auto-receive", every: 10 * time.Minute, run: h.batchJob(h.db.AutoReceive, "received shipped orders automatically")},
 		{name: "reconcile-payments", every: 2 * time.Minute, run: h.reconcileJob},
+		// Commissions settle SettleDays after receipt with no after-sale open
+		// on the line.
 		{name: "settle-commissions", every: 10 * time.Minute, run: h.settleCommissionsJob},
 		{name: "payout-withdrawals", every: 2 * time.Minute, run: h.payoutJob},
-		{name: "upgrade-distributor-levels", every: 10 * time.Minute, run: h.upgradeLevelsJob},
+		// Distributors move up to the levels whose conditions they now meet.
+		{name: "upgrade-distributor-levels", every: 10 * time.Minute,
+			run: h.batchJob(h.db.UpgradeDistributorLevels, "upgraded distributor levels")},
 	}
 }
 
-// cancelUnpaidJob cancels the unpaid orders whose payment deadline passed
-// (their stock goes back on sale).
-func (h *Handler) cancelUnpaidJob(ctx context.Context) error {
-	n, err := drainBatches(ctx, h.db.CancelExpiredOrders)
-	if n > 0 {
-		h.log.Info("cancelled unpaid orders", "count", n)
+// batchJob is a job that calls step in batches until it is done, and logs
+// done with how many it handled.
+func (h *Handler) batchJob(step func(ctx context.Context, limit int) (int, error), done string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		n, err := drainBatches(ctx, step)
+		if n > 0 {
+			h.log.Info(done, "count", n)
+		}
+		return err
 	}
-	return err
 }
 
-// autoReceiveJob confirms receipt of the shipped orders whose receipt time
-// came without an open after-sale.
-func (h *Handler) autoReceiveJob(ctx context.Context) error {
-	n, err := drainBatches(ctx, h.db.AutoReceive)
-	if n > 0 {
-		h.log.Info("received shipped orders automatically", "count", n)
-	}
-	return err
-}
-
-// settleCommissionsJob settles the commissions whose order was completed
-// SettleDays ago with no after-sale open on the line.
+// settleCommissionsJob settles the commissions that are due (the job, and
+// the tests that move the clock).
 func (h *Handler) settleCommissionsJob(ctx context.Context) error {
-	n, err := drainBatches(ctx, h.db.SettleCommissions)
-	if n > 0 {
-		h.log.Info("settled commissions", "count", n)
-	}
-	return err
-}
-
-// upgradeLevelsJob moves distributors up to the levels whose upgrade
-// conditions they now meet.
-func (h *Handler) upgradeLevelsJob(ctx context.Context) error {
-	n, err := drainBatches(ctx, h.db.UpgradeDistributorLevels)
-	if n > 0 {
-		h.log.Info("upgraded distributor levels", "count", n)
-	}
-	return err
+	return h.batchJob(h.db.SettleCommissions, "settled commissions")(ctx)
 }
 
 // drainBatches calls step with jobBatch until a call handles fewer (or
