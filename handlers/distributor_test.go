@@ -125,3 +125,47 @@ func TestDistributionThroughLinks(t *testing.T) {
 		t.Fatalf("withdraw of an empty balance: %d", resp.StatusCode)
 	}
 }
+
+// TestDistributorOnlyPages: in the apply mode a customer who has not been
+// approved has no shop page, sees the application form in the centre,
+// and can apply once.
+func TestDistributorOnlyPages(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	set := store.DefaultDistSettings()
+	set.Mode = store.DistApply
+	if err := a.DB.SaveDistSettings(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	p := a.secondClient(t)
+	p.register(t, "13700000009")
+	id := a.customerID(t, "13700000009")
+	code, _ := a.DB.RefCode(ctx, id)
+	if resp, _ := p.get(t, "/s/"+code); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("shop page of a customer who is not a distributor: %d", resp.StatusCode)
+	}
+	_, body := p.get(t, "/distributor/team")
+	if !strings.Contains(body, `data-testid="dist-apply-form"`) {
+		t.Fatal("the team page of a non-distributor should offer the application")
+	}
+	resp, body := p.postForm(t, "/distributor/apply", url.Values{"real_name": {"张"}, "phone": {"13700000009"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "真实姓名") {
+		t.Fatalf("a one-character name: %d", resp.StatusCode)
+	}
+	if resp, _ := p.postForm(t, "/distributor/apply", url.Values{"real_name": {"张三"}, "phone": {"13700000009"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d", resp.StatusCode)
+	}
+	_, body = p.get(t, "/distributor")
+	if !strings.Contains(body, `data-testid="dist-join-pending"`) {
+		t.Fatal("the centre should say the application is pending")
+	}
+	if resp, _ := p.postForm(t, "/distributor/apply", url.Values{"real_name": {"张三"}, "phone": {"13700000009"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a second application: %d", resp.StatusCode)
+	}
+	if err := a.DB.ApproveApplication(ctx, id, store.StaffActor("boss")); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := p.get(t, "/s/"+code); resp.StatusCode != http.StatusOK {
+		t.Fatalf("shop page of an approved distributor: %d", resp.StatusCode)
+	}
+}
