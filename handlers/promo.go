@@ -107,7 +107,8 @@ func (h *Handler) shopPath(c *gin.Context, u string) (string, bool) {
 	} else if !strings.HasPrefix(pu.Path, "/") || strings.HasPrefix(u, "//") {
 		return "", false
 	}
-	if strings.HasPrefix(pu.Path, "/admin") || strings.Contains(pu.Path, "/../") || strings.HasSuffix(pu.Path, "/..") {
+	if strings.HasPrefix(pu.Path, "/admin") || strings.HasPrefix(pu.Path, "//") || strings.Contains(pu.Path, "/../") ||
+		strings.HasSuffix(pu.Path, "/..") {
 		return "", false
 	}
 	out := pu.EscapedPath()
