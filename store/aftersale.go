@@ -859,7 +859,7 @@ func (db *DB) applyRefundTx(ctx context.Context, tx *sql.Tx, h aftersaleHead, ac
 	}
 	orderNote := fmt.Sprintf("%s %s", no, h.amount.Yuan())
 	if _, err := db.sendMessageTx(ctx, tx, h.customerID, MessageInput{Kind: MessageOrder, Title: "退款成功",
-		Body: fmt.Sprintf("售后单 %s 已退款 ¥%s，原路退回", no, h.amount.Yuan()),
+		Body: fmt.Sprintf("售后单 %s 已退款 ¥%s，原路退回", no, h.amount.String()),
 		Link: fmt.Sprintf("/aftersales/%d", h.id)}); err != nil {
 		return err
 	}

@@ -338,7 +338,7 @@ func (db *DB) createCommissionsTx(ctx context.Context, tx *sql.Tx, s *DistSettin
 			return fmt.Errorf("pending commission: %w", err)
 		}
 		if _, err := db.sendMessageTx(ctx, tx, id, MessageInput{Kind: MessageCommission, Title: "新佣金待结算",
-			Body: fmt.Sprintf("您推广的订单已付款，佣金 ¥%s 待结算（确认收货后结算）", earned[id].Yuan()),
+			Body: fmt.Sprintf("您推广的订单已付款，佣金 ¥%s 待结算（确认收货后结算）", earned[id].String()),
 			Link: "/distributor/commissions"}); err != nil {
 			return err
 		}
@@ -593,7 +593,7 @@ func (db *DB) SettleCommissions(ctx context.Context, limit int) (int, error) {
 		// One message per distributor and run: 佣金到账.
 		for _, id := range recipients {
 			if _, err := db.sendMessageTx(ctx, tx, id, MessageInput{Kind: MessageCommission, Title: "佣金已到账",
-				Body: fmt.Sprintf("¥%s 佣金已结算，可以提现了", settled[id].Yuan()), Link: "/distributor"}); err != nil {
+				Body: fmt.Sprintf("¥%s 佣金已结算，可以提现了", settled[id].String()), Link: "/distributor"}); err != nil {
 				return err
 			}
 		}

@@ -81,9 +81,9 @@ func (in *WithdrawalInput) validate(s *DistSettings) (fee Fen, err error) {
 	}
 	switch {
 	case in.Amount < s.WithdrawMin:
-		v.Add("amount", "withdraw.min", "min", s.WithdrawMin.Yuan())
+		v.Add("amount", "withdraw.min", "min", s.WithdrawMin.String())
 	case in.Amount > MaxWithdrawal:
-		v.Add("amount", "withdraw.max", "max", MaxWithdrawal.Yuan())
+		v.Add("amount", "withdraw.max", "max", MaxWithdrawal.String())
 	}
 	name := utf8.RuneCountInString(in.AccountName)
 	switch in.Method {
@@ -200,7 +200,7 @@ func (db *DB) payWithdrawalTx(ctx context.Context, tx *sql.Tx, id int64, no stri
 		return err
 	}
 	_, err := db.sendMessageTx(ctx, tx, customerID, MessageInput{Kind: MessageCommission, Title: "提现已到账",
-		Body: fmt.Sprintf("提现 %s 已打款 ¥%s", no, net.Yuan()), Link: "/distributor/withdrawals"})
+		Body: fmt.Sprintf("提现 %s 已打款 ¥%s", no, net.String()), Link: "/distributor/withdrawals"})
 	return err
 }
 
@@ -286,7 +286,7 @@ func (db *DB) returnWithdrawalTx(ctx context.Context, tx *sql.Tx, id int64, to, 
 		return err
 	}
 	_, err = db.sendMessageTx(ctx, tx, h.customerID, MessageInput{Kind: MessageCommission, Title: "提现未通过",
-		Body: fmt.Sprintf("提现 %s（¥%s）未通过：%s。金额已退回佣金余额", h.no, h.amount.Yuan(), reason), Link: "/distributor/withdrawals"})
+		Body: fmt.Sprintf("提现 %s（¥%s）未通过：%s。金额已退回佣金余额", h.no, h.amount.String(), reason), Link: "/distributor/withdrawals"})
 	return err
 }
 

@@ -34,7 +34,7 @@ const (
 )
 
 // Version changes whenever the layout does, so cached posters are redrawn.
-const Version = 2
+const Version = 3
 
 // Input is what a poster shows.
 type Input struct {
@@ -229,7 +229,7 @@ func (r *Renderer) Render(in Input) ([]byte, error) {
 			return nil, err
 		}
 		x += 20
-		end := drawText(dst, lp, grey, x, priceY, in.ListPrice.Yuan())
+		end := drawText(dst, lp, grey, x, priceY, "¥"+strings.TrimSuffix(in.ListPrice.String(), ".00"))
 		fillRect(dst, image.Rect(x, priceY-10, end, priceY-8), grey)
 	}
 
