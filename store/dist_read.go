@@ -62,8 +62,7 @@ func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor
 	err := db.r.QueryRowContext(ctx, `SELECT d.status, d.source, d.real_name, d.review_note, d.level_id, l.name,
 		COALESCE(d.balance_fen, 0), COALESCE(d.pending_fen, 0), COALESCE(d.settled_fen, 0), COALESCE(d.withdrawn_fen, 0),
 		COALESCE(d.sales_fen, 0), COALESCE(d.spend_fen, 0), d.approved_at, c.disabled, c.referrer_id, r.nickname, r.phone,
-		COALESCE(d.direct_count, (SELECT COUNT(*) FROM customers WHERE referrer_id = c.id)),
-		COALESCE(d.team_count, 0)
+		COALESCE(d.direct_count, 0), COALESCE(d.team_count, 0)
 		FROM customers c LEFT JOIN distributors d ON d.customer_id = c.id
 		LEFT JOIN distributor_levels l ON l.id = d.level_id AND l.deleted_at IS NULL
 		LEFT JOIN customers r ON r.id = c.referrer_id
@@ -80,6 +79,14 @@ func (db *DB) DistributorOf(ctx context.Context, customerID int64) (*Distributor
 	d.LevelID, d.LevelName, d.ApprovedAt = level.Int64, levelName.String, unixTime(approved)
 	d.ReferrerID, d.Referrer = ref.Int64, DisplayName(refNick.String, refPhone.String)
 	d.Active = !disabled && s.Enabled && (d.Status == DistributorActive || (d.Status == "" && s.Mode == DistEveryone))
+	if d.Status == "" {
+		// No row yet: count the direct referrals as they stand. (Not in the
+		// query above: SQLite evaluates a scalar subquery on a constant id
+		// up front, even where COALESCE would not need it.)
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE referrer_id = ?`, customerID).Scan(&d.Direct); err != nil {
+			return nil, fmt.Errorf("distributor: %w", err)
+		}
+	}
 	if d.Status == "" && d.Active {
 		// Everyone mode, no row yet: count the team as it stands.
 		n, err := treeNodeTx(ctx, db.r, customerID)
