@@ -107,6 +107,9 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	if err := applyPluginStates(ctx, db, app.Plugins); err != nil {
 		return fail(err)
 	}
+	if err := migratePlugins(ctx, db, app.Plugins); err != nil {
+		return fail(err)
+	}
 	overrides, err := pluginOverrides(app.Plugins, cfg.PluginConfig, cfg.Getenv)
 	if err != nil {
 		return fail(err)
@@ -140,3 +143,15 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 
 // Close closes the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// migratePlugins applies the plugins' own migrations, enabled or not: a
+// plugin switched on later finds its tables ready.
+func migratePlugins(ctx context.Context, db *store.DB, reg *plugins.Registry) error {
+	var err error
+	reg.Each(func(p plugins.Plugin, _ bool) {
+		if m, ok := p.(plugins.Migrator); ok && err == nil {
+			err = db.ApplyMigrations(ctx, p.ID(), m.Migrations(), "migrations")
+		}
+	})
+	return err
+}

@@ -26,6 +26,7 @@ func (h *Handler) requireStaff(c *gin.Context) {
 			if err == nil && !s.Disabled {
 				ctx = views.WithStaff(ctx, s)
 				ctx = views.WithFlash(ctx, h.takeFlashes(c))
+				ctx = views.WithPluginMenu(ctx, h.pluginMenu())
 				c.Request = c.Request.WithContext(ctx)
 				c.Header("Cache-Control", "no-store")
 				c.Next()

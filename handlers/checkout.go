@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,7 +48,13 @@ type checkoutForm struct {
 	delivery store.Delivery // "" = express
 	address  int64
 	pickup   int64
+	// options are the price pipeline's choices (store.CheckoutInput.Options),
+	// carried as o_<key>=<value>.
+	options map[string]string
 }
+
+// optionPrefix starts the name of a checkout option's field.
+const optionPrefix = "o_"
 
 // Limits of the checkout form.
 const maxCheckoutLineLen = 40
@@ -120,6 +128,20 @@ func parseCheckoutForm(v url.Values) (checkoutForm, error) {
 	if f.pickup, err = optionalID(v.Get("pickup_store_id")); err != nil {
 		return bad("pickup store")
 	}
+	for k, vals := range v {
+		key, ok := strings.CutPrefix(k, optionPrefix)
+		if !ok {
+			continue
+		}
+		if key == "" || len(key) > store.MaxOptionLen || len(vals) != 1 || len(vals[0]) > store.MaxOptionLen ||
+			len(f.options) >= store.MaxOptions {
+			return bad("option")
+		}
+		if f.options == nil {
+			f.options = map[string]string{}
+		}
+		f.options[key] = vals[0]
+	}
 	return f, nil
 }
 
@@ -174,6 +196,9 @@ func (f checkoutForm) query(extra ...string) url.Values {
 	}
 	if f.pickup > 0 {
 		q.Set("pickup_store_id", strconv.FormatInt(f.pickup, 10))
+	}
+	for k, v := range f.options {
+		q.Set(optionPrefix+k, v)
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		if extra[i+1] == "" {
@@ -252,7 +277,8 @@ func (h *Handler) resolveCheckout(c *gin.Context, cu *store.Customer, f *checkou
 }
 
 func (f checkoutForm) input(customerID int64) store.CheckoutInput {
-	in := store.CheckoutInput{CustomerID: customerID, Items: f.items, FromCart: f.fromCart, Delivery: f.delivery}
+	in := store.CheckoutInput{CustomerID: customerID, Items: f.items, FromCart: f.fromCart, Delivery: f.delivery,
+		Options: f.options}
 	if f.delivery == store.DeliveryPickup {
 		in.PickupStoreID = f.pickup
 	} else {
@@ -440,6 +466,17 @@ func (h *Handler) renderCheckout(c *gin.Context, status int, f checkoutForm, sto
 				vm.Adjustments = append(vm.Adjustments, themes.PriceRow{Label: a.Label, Amount: a.Amount})
 			}
 		}
+		for _, ch := range q.Choices {
+			row := themes.CheckoutChoice{Key: ch.Key, Label: ch.Label, Summary: ch.Summary, Toggle: ch.Toggle}
+			for _, o := range ch.Options {
+				opt := themes.ChoiceOption{Label: o.Label, Detail: o.Detail, Amount: o.Amount, Selected: o.Selected, Reason: o.Reason}
+				if o.Reason == "" {
+					opt.URL = f.url(optionPrefix+ch.Key, o.Value)
+				}
+				row.Options = append(row.Options, opt)
+			}
+			vm.Choices = append(vm.Choices, row)
+		}
 		vm.Pieces, vm.Goods, vm.Shipping, vm.Discount, vm.Payable = q.Pieces(), q.Goods(), q.Shipping, q.Discount(), q.Payable()
 		vm.CanSubmit = q.Buyable() && len(msgs) == 0 &&
 			(q.Delivery != store.DeliveryExpress || q.Address != nil) && (q.Delivery != store.DeliveryPickup || q.Pickup != nil)
@@ -465,6 +502,9 @@ func checkoutHidden(f checkoutForm, token string) []themes.HiddenField {
 		hidden = append(hidden, themes.HiddenField{Name: "pickup_store_id", Value: strconv.FormatInt(f.pickup, 10)})
 	} else {
 		hidden = append(hidden, themes.HiddenField{Name: "address_id", Value: strconv.FormatInt(f.address, 10)})
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.options)) {
+		hidden = append(hidden, themes.HiddenField{Name: optionPrefix + k, Value: f.options[k]})
 	}
 	return append(hidden, themes.HiddenField{Name: "token", Value: token})
 }

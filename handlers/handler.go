@@ -15,6 +15,7 @@ import (
 
 	"github.com/xiaodian/xiaodian/handlers/poster"
 	"github.com/xiaodian/xiaodian/plugins"
+	"github.com/xiaodian/xiaodian/static"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/store/media"
 	"github.com/xiaodian/xiaodian/themes"
@@ -78,6 +79,9 @@ type Handler struct {
 	// posters caches share posters (promo.go), opened on first use.
 	posterOnce sync.Once
 	posters    *poster.Cache
+	// pluginAssets serves the plugins' stylesheets, pluginCSS their URLs.
+	pluginAssets *static.Assets
+	pluginCSS    []string
 }
 
 // New builds the handler set.
@@ -92,11 +96,15 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
+	assets, css, err := newPluginStyles(o.Plugins)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: plugin stylesheets: %w", err)
+	}
 	return &Handler{
 		db: o.DB, media: o.Media, plugins: o.Plugins, themes: o.Themes, log: o.Logger, opts: o,
 		sessions: ss, pages: newPageCache(2000),
 		pcfg: &pluginConfig{overrides: o.PluginOverrides}, gateways: gatewayClient(),
-		bgSlots: make(chan struct{}, 4),
+		bgSlots: make(chan struct{}, 4), pluginAssets: assets, pluginCSS: css,
 	}, nil
 }
 
@@ -186,7 +194,7 @@ func (h *Handler) render(c *gin.Context, status int, comp templ.Component) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	if err := comp.Render(c.Request.Context(), buf); err != nil {
+	if err := comp.Render(themes.WithStylesheets(c.Request.Context(), h.pluginCSS), buf); err != nil {
 		h.log.Error("render failed", "err", err, "path", c.Request.URL.Path)
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500 internal error"))
 		return

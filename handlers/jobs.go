@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"time"
+
+	"github.com/xiaodian/xiaodian/plugins"
 )
 
 // job is one idempotent background task of the in-process scheduler. Each
@@ -18,7 +20,7 @@ type job struct {
 const jobBatch = 100
 
 func (h *Handler) jobs() []job {
-	return []job{
+	return append([]job{
 		{name: "purge-sessions", every: 10 * time.Minute, run: func(ctx context.Context) error {
 			n, err := h.db.PurgeSessions(ctx)
 			if n > 0 {
@@ -39,7 +41,28 @@ func (h *Handler) jobs() []job {
 		// Distributors move up to the levels whose conditions they now meet.
 		{name: "upgrade-distributor-levels", every: 10 * time.Minute,
 			run: h.batchJob(h.db.UpgradeDistributorLevels, "upgraded distributor levels")},
-	}
+	}, h.pluginJobs()...)
+}
+
+// pluginJobs are the plugins' jobs, each skipped while its plugin is off.
+func (h *Handler) pluginJobs() []job {
+	var out []job
+	h.plugins.Each(func(p plugins.Plugin, _ bool) {
+		j, ok := p.(plugins.Jobber)
+		if !ok {
+			return
+		}
+		id := p.ID()
+		for _, pj := range j.Jobs() {
+			out = append(out, job{name: id + "/" + pj.Name, every: pj.Every, run: func(ctx context.Context) error {
+				if !h.plugins.Enabled(id) {
+					return nil
+				}
+				return pj.Run(ctx, h.db)
+			}})
+		}
+	})
+	return out
 }
 
 // batchJob is a job that calls step in batches until it is done, and logs

@@ -45,6 +45,11 @@ func (h *Handler) Router() http.Handler {
 	admin := r.Group("/admin", h.requireStaff)
 	admin.POST("/logout", h.wrap(h.logout))
 	h.adminRoutes(admin)
+	if h.pluginAssets != nil {
+		r.GET(pluginAssetsPrefix+"/*filepath", gin.WrapH(h.pluginAssets))
+		r.HEAD(pluginAssetsPrefix+"/*filepath", gin.WrapH(h.pluginAssets))
+	}
+	h.pluginRoutes(r, admin)
 
 	r.GET("/wechat/share-config", h.wrap(h.shareConfig))
 

@@ -241,3 +241,14 @@ func validID(id string) bool {
 	}
 	return true
 }
+
+// Each calls fn for every registered plugin in registration order, with
+// whether it is enabled now. fn runs without the registry's lock.
+func (r *Registry) Each(fn func(p Plugin, enabled bool)) {
+	r.mu.RLock()
+	regs := append([]*registered(nil), r.order...)
+	r.mu.RUnlock()
+	for _, reg := range regs {
+		fn(reg.plugin, reg.enabled.Load())
+	}
+}

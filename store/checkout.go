@@ -29,12 +29,20 @@ type CheckoutInput struct {
 	PickupStoreID int64 // pickup delivery
 	Note          string
 	Token         string // the checkout token: one order per token
+	// Options are the buyer's choices for the price pipeline's plugins,
+	// by key: "coupon" (a coupon of theirs, or "none"), "points" ("1" to
+	// spend them), an activity's reference... Each plugin reads its own
+	// keys and trusts none of them: it checks every value in the database.
+	Options map[string]string
 }
 
 // Limits of checkout input.
 const (
 	MaxNoteLen  = 200
 	MaxTokenLen = 64
+	// MaxOptions and MaxOptionLen bound CheckoutInput.Options.
+	MaxOptions   = 8
+	MaxOptionLen = 64
 )
 
 // QuoteLine is one line of a quote: the SKU as it is now and what the
@@ -61,6 +69,9 @@ type QuoteLine struct {
 	// engine pays commission on it only if ActivityCommission.
 	Activity           string
 	ActivityCommission bool
+	// ActivityRef is the activity's own reference (the flash sale's slot,
+	// the group, the bargain), stored on the order line for its plugin.
+	ActivityRef string
 }
 
 // Subtotal is unit price × quantity.
@@ -77,6 +88,10 @@ type QuoteAdjustment struct {
 	Source string
 	Label  string
 	Amount Fen
+	// Ref is the source's own reference (the customer's coupon id, the
+	// points spent), stored with the order's adjustment so that the
+	// plugin finds it again when the order changes.
+	Ref string
 }
 
 // Price pipeline stages, in order (domain.md, Price pipeline).
@@ -101,6 +116,14 @@ type Quote struct {
 	Shipping    Fen
 	// Undeliverable lists the lines the address cannot receive.
 	Undeliverable []int
+	// Options are the buyer's choices (CheckoutInput.Options).
+	Options map[string]string
+	// Choices are what the pipeline's plugins offer the buyer on the
+	// checkout page (the coupons to choose from, points to spend).
+	Choices []CheckoutChoice
+	// Placing is true when the quote is for placing the order (inside its
+	// transaction), false for showing the checkout page.
+	Placing bool
 
 	shippingTemplates map[int64]*ShippingTemplate
 	defaultTemplate   int64
@@ -115,6 +138,34 @@ type PickupPlace struct {
 	Hours   string
 	Region  string // district code, for the order's region
 }
+
+// CheckoutChoice is one choice a plugin offers on the checkout page: a row
+// (优惠券, 积分) that opens a list of options; picking one reloads the
+// checkout with Options[Key] = the option's Value.
+type CheckoutChoice struct {
+	Key     string // the option key, e.g. "coupon"
+	Label   string // the row's label, translated
+	Summary string // what is chosen now, e.g. "-¥10.00" or "不使用"
+	Options []ChoiceOption
+	// Toggle makes the row a switch between the first two options (on,
+	// off) instead of a list.
+	Toggle bool
+}
+
+// ChoiceOption is one option of a choice.
+type ChoiceOption struct {
+	Value    string
+	Label    string // e.g. 满100减10
+	Detail   string // e.g. the validity; "" for none
+	Amount   Fen    // what it saves, 0 for none
+	Selected bool
+	// Reason says why it cannot be used now; such an option is shown
+	// greyed out and cannot be picked.
+	Reason string
+}
+
+// Option is the buyer's choice for key, "" when none.
+func (q *Quote) Option(key string) string { return q.Options[key] }
 
 // Goods is Σ unit price × qty.
 func (q *Quote) Goods() Fen {
@@ -186,6 +237,35 @@ func (q *Quote) DiscountOrder(stage, source, label string, amount Fen) {
 	}
 	q.Adjustments = append(q.Adjustments, QuoteAdjustment{Line: -1, Stage: stage, Source: source, Label: label, Amount: -amount})
 }
+
+// DiscountLines lowers the lines whose indexes are in lines by amount (> 0,
+// at most what they cost), spread over them in proportion to what they
+// cost by largest remainder, and records one order-level adjustment with
+// ref. It returns the amount taken off. An offer or a coupon whose scope is
+// some of the products uses it.
+func (q *Quote) DiscountLines(lines []int, stage, source, label, ref string, amount Fen) Fen {
+	weights := make([]Fen, len(q.Lines))
+	var total Fen
+	for _, i := range lines {
+		if i >= 0 && i < len(q.Lines) && weights[i] == 0 {
+			weights[i] = q.Lines[i].Payable()
+			total += weights[i]
+		}
+	}
+	amount = min(amount, total)
+	if amount <= 0 {
+		return 0
+	}
+	for i, share := range Allocate(amount, weights) {
+		q.Lines[i].Discount += share
+	}
+	q.Adjustments = append(q.Adjustments, QuoteAdjustment{Line: -1, Stage: stage, Source: source, Label: label, Amount: -amount, Ref: ref})
+	return amount
+}
+
+// Adjust records an adjustment that changes no line (a shipping offer,
+// which lowers Shipping itself).
+func (q *Quote) Adjust(a QuoteAdjustment) { q.Adjustments = append(q.Adjustments, a) }
 
 // PriceSKU is the first filter of the pipeline: every line costs its SKU's
 // price. Later line-stage filters (member levels, activities) replace
@@ -271,6 +351,15 @@ func (in *CheckoutInput) validate() error {
 	if len(in.Token) > MaxTokenLen {
 		v.Add("token", "checkout.token_invalid")
 	}
+	if len(in.Options) > MaxOptions {
+		v.Add("items", "checkout.options_invalid")
+	}
+	for k, val := range in.Options {
+		if k == "" || len(k) > MaxOptionLen || len(val) > MaxOptionLen || !utf8.ValidString(val) {
+			v.Add("items", "checkout.options_invalid")
+			break
+		}
+	}
 	return v.Err()
 }
 
@@ -288,7 +377,7 @@ func (db *DB) QuoteCheckout(ctx context.Context, in CheckoutInput) (*Quote, erro
 		return nil, fmt.Errorf("quote: %w", err)
 	}
 	defer tx.Rollback()
-	q, err = db.quoteTx(ctx, tx, in)
+	q, err = db.quoteTx(ctx, tx, in, false)
 	if err != nil {
 		return nil, err
 	}
@@ -297,8 +386,8 @@ func (db *DB) QuoteCheckout(ctx context.Context, in CheckoutInput) (*Quote, erro
 
 // quoteTx loads the lines and the delivery of a checkout and runs the price
 // pipeline.
-func (db *DB) quoteTx(ctx context.Context, tx *sql.Tx, in CheckoutInput) (*Quote, error) {
-	q := &Quote{CustomerID: in.CustomerID, Delivery: in.Delivery}
+func (db *DB) quoteTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, placing bool) (*Quote, error) {
+	q := &Quote{CustomerID: in.CustomerID, Delivery: in.Delivery, Options: in.Options, Placing: placing}
 	var templateIDs []int64
 	allVirtual := true
 	// One query for every SKU of the checkout, in the order asked.
@@ -425,7 +514,7 @@ func (db *DB) PlaceOrder(ctx context.Context, in CheckoutInput) (*Order, error) 
 			existing = id // a double submit that raced the first
 			return nil
 		}
-		q, err := db.quoteTx(ctx, tx, in)
+		q, err := db.quoteTx(ctx, tx, in, true)
 		if err != nil {
 			return err
 		}
@@ -546,11 +635,11 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 	lineIDs := make([]int64, len(q.Lines))
 	for i, l := range q.Lines {
 		res, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, product_id, sku_id, title, label, image, code,
-			unit_price_fen, qty, weight_g, is_virtual, discount_fen, paid_fen, activity, activity_commission)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			unit_price_fen, qty, weight_g, is_virtual, discount_fen, paid_fen, activity, activity_commission, activity_ref)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			orderID, l.ProductID, l.SKUID, l.Title, l.Label, l.Image, l.Code,
 			l.UnitPrice, l.Qty, l.WeightG, boolInt(l.Virtual), l.Discount, l.Payable(),
-			l.Activity, boolInt(l.Activity == "" || l.ActivityCommission))
+			l.Activity, boolInt(l.Activity == "" || l.ActivityCommission), l.ActivityRef)
 		if err != nil {
 			return nil, fmt.Errorf("insert order line: %w", err)
 		}
@@ -564,11 +653,11 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		if a.Line >= 0 && a.Line < len(lineIDs) {
 			lineID = lineIDs[a.Line]
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_adjustments (order_id, line_id, stage, source, label, amount_fen)
-			VALUES (?, ?, ?, ?, ?, ?)`, orderID, lineID, a.Stage, a.Source, a.Label, a.Amount); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_adjustments (order_id, line_id, stage, source, label, amount_fen, ref)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, orderID, lineID, a.Stage, a.Source, a.Label, a.Amount, a.Ref); err != nil {
 			return nil, fmt.Errorf("insert order adjustment: %w", err)
 		}
-		adj := Adjustment{Stage: a.Stage, Source: a.Source, Label: a.Label, Amount: a.Amount}
+		adj := Adjustment{Stage: a.Stage, Source: a.Source, Label: a.Label, Amount: a.Amount, Ref: a.Ref}
 		if id, ok := lineID.(int64); ok {
 			adj.LineID = id
 		}
@@ -579,7 +668,7 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		return nil, err
 	}
 	if err := db.fireOrderEvent(ctx, tx, OrderEvent{OrderID: orderID, CustomerID: in.CustomerID, Action: "create",
-		To: StatusPendingPayment, Actor: actor}); err != nil {
+		To: StatusPendingPayment, Actor: actor, Quote: q, LineIDs: lineIDs}); err != nil {
 		return nil, err
 	}
 	if in.FromCart {

@@ -175,7 +175,8 @@ type Adjustment struct {
 	Stage  string
 	Source string // "core", a plugin id, or a staff actor
 	Label  string
-	Amount Fen // negative lowers the price
+	Amount Fen    // negative lowers the price
+	Ref    string // the source's own reference (QuoteAdjustment.Ref)
 }
 
 // OrderLog is one row of an order's history.
@@ -334,7 +335,7 @@ func loadOrderDetails(ctx context.Context, q queryer, orders []*Order, full bool
 		return nil
 	}
 
-	rows, err = q.QueryContext(ctx, `SELECT id, order_id, COALESCE(line_id, 0), stage, source, label, amount_fen
+	rows, err = q.QueryContext(ctx, `SELECT id, order_id, COALESCE(line_id, 0), stage, source, label, amount_fen, ref
 		FROM order_adjustments WHERE order_id IN (`+in+`) ORDER BY id`, args...)
 	if err != nil {
 		return fmt.Errorf("order adjustments: %w", err)
@@ -342,7 +343,7 @@ func loadOrderDetails(ctx context.Context, q queryer, orders []*Order, full bool
 	for rows.Next() {
 		var a Adjustment
 		var orderID int64
-		if err := rows.Scan(&a.ID, &orderID, &a.LineID, &a.Stage, &a.Source, &a.Label, &a.Amount); err != nil {
+		if err := rows.Scan(&a.ID, &orderID, &a.LineID, &a.Stage, &a.Source, &a.Label, &a.Amount, &a.Ref); err != nil {
 			rows.Close()
 			return fmt.Errorf("order adjustments: %w", err)
 		}

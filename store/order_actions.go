@@ -37,6 +37,11 @@ type OrderEvent struct {
 	Qty         int
 	Refunded    Fen
 	RefundGoods Fen // the part of Refunded that was for the goods (shipping excluded)
+	// For "create": the quote the order was placed from (its options and
+	// adjustments with their refs) and the ids of its lines, in the
+	// quote's order.
+	Quote   *Quote
+	LineIDs []int64
 }
 
 // OrderHook runs inside the transaction of every order change: an error

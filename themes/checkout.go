@@ -61,6 +61,28 @@ type PriceRow struct {
 	Text   string // shown instead of the amount, e.g. 免运费; "" = the amount
 }
 
+// CheckoutChoice is a row of the price pipeline's plugins (优惠券, 积分):
+// its label and what is chosen, opening the list of options; a Toggle row
+// is a switch between its first (on) and second (off) option.
+type CheckoutChoice struct {
+	Key     string // e.g. "coupon", for test ids
+	Label   string
+	Summary string
+	Toggle  bool
+	Options []ChoiceOption
+}
+
+// ChoiceOption is one option of a choice: a link to the checkout with it
+// chosen, or, with Reason, a greyed-out option that cannot be picked.
+type ChoiceOption struct {
+	Label    string
+	Detail   string
+	Amount   store.Fen // what it saves; 0 = none shown
+	Selected bool
+	Reason   string
+	URL      string // "" when it cannot be picked
+}
+
 // CheckoutPage is the checkout. The form posts to Action with Hidden (the
 // lines, where they came from, the delivery, the address or store and the
 // checkout token) and the note.
@@ -78,8 +100,9 @@ type CheckoutPage struct {
 	Pieces        int
 	Goods         store.Fen
 	Shipping      store.Fen
-	Adjustments   []PriceRow // the order-level adjustments of the price pipeline (shipping excepted)
-	Discount      store.Fen  // Σ discounts, ≥ 0; drawn as 优惠 when no adjustment lists them
+	Choices       []CheckoutChoice // the plugins' choices (coupon, points), above the price breakdown
+	Adjustments   []PriceRow       // the order-level adjustments of the price pipeline (shipping excepted)
+	Discount      store.Fen        // Σ discounts, ≥ 0; drawn as 优惠 when no adjustment lists them
 	Payable       store.Fen
 	Note          string
 	MaxNote       int

@@ -17,7 +17,33 @@ const (
 	staffKey ctxKey = iota
 	flashKey
 	pathKey
+	menuKey
 )
+
+// WithPluginMenu stores the sidebar entries of the enabled plugins, which
+// the sidebar shows after the distribution group.
+func WithPluginMenu(ctx context.Context, items []MenuItem) context.Context {
+	return context.WithValue(ctx, menuKey, items)
+}
+
+// Menu is the sidebar of this request: AdminMenu with the enabled
+// plugins' entries after the distribution group.
+func Menu(ctx context.Context) []MenuItem {
+	extra, _ := ctx.Value(menuKey).([]MenuItem)
+	if len(extra) == 0 {
+		return AdminMenu
+	}
+	at := len(AdminMenu)
+	for i, m := range AdminMenu {
+		if m.Group == "distadmin.group" {
+			at = i + 1
+		}
+	}
+	out := make([]MenuItem, 0, len(AdminMenu)+len(extra))
+	out = append(out, AdminMenu[:at]...)
+	out = append(out, extra...)
+	return append(out, AdminMenu[at:]...)
+}
 
 // Flash is a one-time message shown at the top of the next page.
 type Flash struct {

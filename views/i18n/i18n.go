@@ -87,6 +87,39 @@ func loadCatalogue(l Locale) (map[string]string, error) {
 	return m, nil
 }
 
+// MustAdd adds the catalogue files of fsys (<area>.zh-CN.json and
+// <area>.en.json at its root) to the embedded ones. A plugin calls it from
+// its package's init, before any request is served; a key defined twice
+// or a broken file panics, like a broken embedded file.
+func MustAdd(fsys fs.FS) {
+	for _, l := range Locales() {
+		entries, err := fs.ReadDir(fsys, ".")
+		if err != nil {
+			panic(fmt.Errorf("i18n: add catalogue: %w", err))
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasSuffix(name, "."+string(l)+".json") {
+				continue
+			}
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				panic(fmt.Errorf("i18n: add catalogue %s: %w", name, err))
+			}
+			var part map[string]string
+			if err := json.Unmarshal(data, &part); err != nil {
+				panic(fmt.Errorf("i18n: parse catalogue %s: %w", name, err))
+			}
+			for k, v := range part {
+				if _, dup := catalogues[l][k]; dup {
+					panic(fmt.Errorf("i18n: catalogue %s: key %q defined twice", name, k))
+				}
+				catalogues[l][k] = v
+			}
+		}
+	}
+}
+
 // Locales returns the supported locales, the default first.
 func Locales() []Locale { return []Locale{ZH, EN} }
 
