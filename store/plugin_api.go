@@ -58,3 +58,14 @@ func OrderActivityLinesTx(ctx context.Context, tx *sql.Tx, orderID int64, activi
 	}
 	return out, rows.Err()
 }
+
+// Read runs fn in a read-only transaction on the reader pool: a consistent
+// view for a plugin's pages and lists. fn must not write.
+func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
