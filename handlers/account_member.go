@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/themes"
 	"github.com/xiaodian/xiaodian/views/i18n"
@@ -42,17 +44,25 @@ func (h *Handler) takeNotice(c *gin.Context) string {
 	return msg
 }
 
-// memberGroups is the member centre's menu: only pages that exist.
-func memberGroups() []themes.MemberGroup {
+// memberGroups is the member centre's menu: only pages that exist, the
+// enabled plugins' entries after 分销中心.
+func (h *Handler) memberGroups(ctx context.Context) []themes.MemberGroup {
+	services := []themes.MemberEntry{{ID: themes.MemberEntryDistributor, URL: distPath}}
+	h.plugins.Each(func(p plugins.Plugin, enabled bool) {
+		if ml, ok := p.(plugins.MemberLinker); ok && enabled {
+			for _, l := range ml.MemberLinks() {
+				services = append(services, themes.MemberEntry{ID: l.ID, URL: l.URL, Label: i18n.Tc(ctx, l.Label)})
+			}
+		}
+	})
 	return []themes.MemberGroup{
-		{ID: "services", Entries: []themes.MemberEntry{
-			{ID: themes.MemberEntryDistributor, URL: distPath},
+		{ID: "services", Entries: append(services, []themes.MemberEntry{
 			{ID: themes.MemberEntryWallet, URL: walletPath},
 			{ID: themes.MemberEntryMessages, URL: messagesPath},
 			{ID: themes.MemberEntryFavorites, URL: favoritesPath},
 			{ID: themes.MemberEntryHistory, URL: historyPath},
 			{ID: themes.MemberEntryAddresses, URL: "/me/addresses"},
-		}},
+		}...)},
 		{ID: "settings", Entries: []themes.MemberEntry{
 			{ID: themes.MemberEntryProfile, URL: "/me/profile"},
 			{ID: themes.MemberEntryPassword, URL: "/me/password"},
@@ -74,7 +84,7 @@ func (h *Handler) memberPage(c *gin.Context) error {
 		Phone:      cu.MaskedPhone(),
 		Avatar:     cu.Avatar,
 		ProfileURL: "/me/profile",
-		Groups:     memberGroups(),
+		Groups:     h.memberGroups(c.Request.Context()),
 		LogoutURL:  "/logout",
 	}
 	balance, err := h.db.Wallet(c.Request.Context(), cu.ID)

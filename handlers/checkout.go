@@ -469,6 +469,14 @@ func (h *Handler) renderCheckout(c *gin.Context, status int, f checkoutForm, sto
 		for _, ch := range q.Choices {
 			row := themes.CheckoutChoice{Key: ch.Key, Label: ch.Label, Summary: ch.Summary, Toggle: ch.Toggle}
 			for _, o := range ch.Options {
+				if o.Selected && f.options[ch.Key] == "" {
+					// The form posts the choice shown, so the order is
+					// placed at the price on the page (or refused).
+					if f.options == nil {
+						f.options = map[string]string{}
+					}
+					f.options[ch.Key] = o.Value
+				}
 				opt := themes.ChoiceOption{Label: o.Label, Detail: o.Detail, Amount: o.Amount, Selected: o.Selected, Reason: o.Reason}
 				if o.Reason == "" {
 					opt.URL = f.url(optionPrefix+ch.Key, o.Value)

@@ -137,3 +137,16 @@ type Request interface {
 
 // ErrNotFound answers 404 from a route.
 var ErrNotFound = store.ErrNotFound
+
+// MemberLink is an entry a plugin adds to the member page (我的).
+type MemberLink struct {
+	ID    string // also picks the theme's icon, e.g. "coupons"
+	Label string // i18n key
+	URL   string
+}
+
+// MemberLinker is a plugin with member page entries, shown while it is
+// enabled.
+type MemberLinker interface {
+	MemberLinks() []MemberLink
+}

@@ -48,8 +48,11 @@ const (
 // MemberEntry is one row of the member page's menu. Only pages that exist
 // are listed.
 type MemberEntry struct {
-	ID  string // MemberEntry*
+	ID  string // MemberEntry*, or a plugin's entry id
 	URL string
+	// Label is a plugin entry's label, already translated; "" = the
+	// theme's member.<ID>.
+	Label string
 }
 
 // MemberGroup is a titled card of entries.

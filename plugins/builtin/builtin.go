@@ -7,6 +7,7 @@ package builtin
 import (
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/alipay"
+	"github.com/xiaodian/xiaodian/plugins/coupon"
 	"github.com/xiaodian/xiaodian/plugins/distribution"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
 	"github.com/xiaodian/xiaodian/plugins/wechat"
@@ -29,5 +30,6 @@ func Plugins() []plugins.Plugin {
 		wechat.New(),       // 微信公众号: 网页授权 login and share cards
 		sandbox.New(),      // 模拟支付: demos only, off in production mode
 		distribution.New(), // 分销: commission, levels' discounts
+		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
 	}
 }

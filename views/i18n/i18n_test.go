@@ -418,6 +418,23 @@ func TestMissingKeysFindsGaps(t *testing.T) {
 // missingKeys walks root, skipping hidden, vendored and test-data folders and the
 // folder skip, and reports each literal i18n key that is not in the catalogue.
 func missingKeys(root, skip string) (missing []string, scanned int, err error) {
+	// Plugins bring their own catalogues (plugins/<id>/i18n/*.json, added
+	// with MustAdd in their init, which this package's tests do not run).
+	pluginKeys := map[string]bool{}
+	files, _ := filepath.Glob(filepath.Join(root, "plugins", "*", "i18n", "*."+string(ZH)+".json"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, 0, err
+		}
+		var m map[string]string
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", f, err)
+		}
+		for k := range m {
+			pluginKeys[k] = true
+		}
+	}
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -438,7 +455,7 @@ func missingKeys(root, skip string) (missing []string, scanned int, err error) {
 		}
 		scanned++
 		for _, key := range usedKeys(string(src)) {
-			if !Has(key) {
+			if !Has(key) && !pluginKeys[key] {
 				rel, relErr := filepath.Rel(root, path)
 				if relErr != nil {
 					rel = path
