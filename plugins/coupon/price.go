@@ -3,6 +3,7 @@ package coupon
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xiaodian/xiaodian/plugins"
@@ -191,21 +192,30 @@ func Describe(ctx context.Context, c *Coupon) string {
 	switch c.Kind {
 	case KindAmount:
 		if c.Threshold == 0 {
-			return i18n.Tc(ctx, "coupon.rule.amount_free", "amount", c.Amount.String())
+			return i18n.Tc(ctx, "coupon.rule.amount_free", "amount", short(c.Amount))
 		}
-		return i18n.Tc(ctx, "coupon.rule.amount", "threshold", c.Threshold.String(), "amount", c.Amount.String())
+		return i18n.Tc(ctx, "coupon.rule.amount", "threshold", short(c.Threshold), "amount", short(c.Amount))
 	case KindPercent:
 		r := i18n.Tc(ctx, "coupon.rule.percent", "zhe", zhe(c.Percent), "off", strconv.Itoa(100-c.Percent))
 		if c.Threshold > 0 {
-			r = i18n.Tc(ctx, "coupon.rule.threshold", "threshold", c.Threshold.String()) + r
+			r = i18n.Tc(ctx, "coupon.rule.threshold", "threshold", short(c.Threshold)) + r
 		}
 		return r
 	default:
 		if c.Threshold > 0 {
-			return i18n.Tc(ctx, "coupon.rule.threshold", "threshold", c.Threshold.String()) + i18n.Tc(ctx, "coupon.free_shipping")
+			return i18n.Tc(ctx, "coupon.rule.threshold", "threshold", short(c.Threshold)) + i18n.Tc(ctx, "coupon.free_shipping")
 		}
 		return i18n.Tc(ctx, "coupon.free_shipping")
 	}
+}
+
+// short is yuan without needless decimals: 10000 → "100", 1050 → "10.5".
+func short(f store.Fen) string {
+	s := f.String()
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 // zhe is a percent as 折: 85 → "8.5", 90 → "9".

@@ -61,9 +61,9 @@ func faceValue(c *Coupon) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var2 string
-			templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(c.Amount.String())
+			templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(short(c.Amount))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `plugins/coupon/views.templ`, Line: 31, Col: 61}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `plugins/coupon/views.templ`, Line: 31, Col: 59}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 			if templ_7745c5c3_Err != nil {
@@ -131,7 +131,7 @@ func thresholdText(ctx context.Context, c *Coupon) string {
 	if c.Threshold == 0 {
 		return t(ctx, "coupon.no_threshold")
 	}
-	return t(ctx, "coupon.threshold", "amount", c.Threshold.String())
+	return t(ctx, "coupon.threshold", "amount", short(c.Threshold))
 }
 
 func scopeText(ctx context.Context, c *Coupon) string {
