@@ -337,7 +337,7 @@ func loadDemo(ctx context.Context, cfg *Config, log *slog.Logger, extra int, std
 	}
 	defer app.Close()
 	start := time.Now()
-	sum, err := demo.Load(ctx, app.DB, app.Media, demo.Options{Extra: extra})
+	sum, err := handlers.LoadDemo(ctx, app.DB, app.Media, app.Plugins, demo.Options{Extra: extra})
 	if errors.Is(err, demo.ErrNotEmpty) {
 		fmt.Fprintln(stdout, "The database already holds a catalogue; the demo shop is only loaded into an empty one. Nothing was changed.")
 		fmt.Fprintln(stdout, "数据库中已有商品数据，演示店铺只能加载到空数据库中，未做任何修改。")

@@ -282,6 +282,9 @@ func (h *Handler) register(c *gin.Context) error {
 		return err
 	}
 	h.log.Info("customer registered", "customer", cu.ID)
+	if err := h.plugins.CustomerRegistered(ctx, cu.ID); err != nil {
+		h.log.Error("registered event", "customer", cu.ID, "err", err)
+	}
 	if err := h.signInCustomer(c, cu); err != nil {
 		return err
 	}

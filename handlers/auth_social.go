@@ -408,6 +408,9 @@ func (h *Handler) socialBindRegister(c *gin.Context) error {
 		return err
 	}
 	h.log.Info("customer registered", "customer", cu.ID, "provider", pi.Provider)
+	if err := h.plugins.CustomerRegistered(ctx, cu.ID); err != nil {
+		h.log.Error("registered event", "customer", cu.ID, "err", err)
+	}
 	return h.finishBind(c, cu, next)
 }
 

@@ -290,3 +290,21 @@ func TestCouponAdminCreateGrantStopAndSwitchOff(t *testing.T) {
 		t.Fatal("the menu lists a switched-off plugin")
 	}
 }
+
+// A new-user coupon reaches a customer when they register, once.
+func TestCouponNewUserGift(t *testing.T) {
+	a := newTestApp(t)
+	fx := seedShop(t, a)
+	saveCoupon(t, a, coupon.Coupon{Name: "新人礼", Kind: coupon.KindAmount, Threshold: 5000, Amount: 1000,
+		Scope: coupon.ScopeAll, Validity: coupon.ValidDays, Days: 30, PerUser: 1, Channel: coupon.ChannelNewUser})
+	b := newBuyer(t, a, fx, custPhone, false)
+	if got := heldCount(t, a, b.id, coupon.TabUnused); got != 1 {
+		t.Fatalf("new customer holds %d coupons, want 1", got)
+	}
+	if _, err := coupon.GiveNewUser(t.Context(), a.DB, b.id); err != nil {
+		t.Fatal(err)
+	}
+	if got := heldCount(t, a, b.id, coupon.TabUnused); got != 1 {
+		t.Fatalf("a second gift: %d", got)
+	}
+}

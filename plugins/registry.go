@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -52,6 +53,16 @@ type ProductSavedEvent struct {
 	Created   bool
 }
 
+// RegisteredEvent is the after-commit event of a new customer account
+// (phone registration or a WeChat sign-in that made one). An error is
+// logged; the registration stands.
+type RegisteredEvent struct {
+	Event
+	Ctx        context.Context
+	CustomerID int64
+	Store      *store.DB
+}
+
 // Registry holds the hooks and the registered plugins. Create it with NewRegistry.
 type Registry struct {
 	// ProductView is a filter: it refines the badges shown on a product page.
@@ -63,6 +74,8 @@ type Registry struct {
 	Price *Hook[*PriceEvent]
 	// Order is an in-transaction event: an order was created or changed.
 	Order *Hook[*OrderEvent]
+	// Registered is an after-commit event: a customer account was made.
+	Registered *Hook[*RegisteredEvent]
 
 	mu      sync.RWMutex
 	order   []*registered // registration order, for Plugins
@@ -88,6 +101,7 @@ func NewRegistry() *Registry {
 		ProductSaved: &Hook[*ProductSavedEvent]{},
 		Price:        &Hook[*PriceEvent]{},
 		Order:        &Hook[*OrderEvent]{},
+		Registered:   &Hook[*RegisteredEvent]{},
 		plugins:      make(map[string]*registered),
 	}
 	r.bindCore()
@@ -251,4 +265,9 @@ func (r *Registry) Each(fn func(p Plugin, enabled bool)) {
 	for _, reg := range regs {
 		fn(reg.plugin, reg.enabled.Load())
 	}
+}
+
+// CustomerRegistered fires Registered for a new customer.
+func (r *Registry) CustomerRegistered(ctx context.Context, customerID int64) error {
+	return r.Registered.Trigger(&RegisteredEvent{Ctx: ctx, CustomerID: customerID, Store: r.db()})
 }

@@ -150,3 +150,10 @@ type MemberLink struct {
 type MemberLinker interface {
 	MemberLinks() []MemberLink
 }
+
+// Demoer is a plugin that shows itself in the demo shop: Demo runs once
+// after the demo catalogue is loaded into an empty shop, and sets up the
+// plugin's activities over it (reading the catalogue through db).
+type Demoer interface {
+	Demo(ctx context.Context, db *store.DB) error
+}

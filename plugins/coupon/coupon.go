@@ -83,7 +83,7 @@ func (p *Plugin) Configure(_ context.Context, v plugins.SettingValues) error {
 func (p *Plugin) stacks() bool { return !p.noStack.Load() }
 
 // Register binds the coupon to the price pipeline (discount stage, and
-// after shipping) and to the order events.
+// after shipping), to the order events and to new registrations.
 func (p *Plugin) Register(r *plugins.Registry) error {
 	if err := plugins.Bind(r, r.Price, ID, plugins.Handler[*plugins.PriceEvent]{ID: "discount",
 		Priority: plugins.PriceDiscount + 50, Func: p.priceDiscount}); err != nil {
@@ -91,6 +91,17 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 	}
 	if err := plugins.Bind(r, r.Price, ID, plugins.Handler[*plugins.PriceEvent]{ID: "shipping",
 		Priority: plugins.PriceShipping + 10, Func: p.priceShipping}); err != nil {
+		return err
+	}
+	if err := plugins.Bind(r, r.Registered, ID, plugins.Handler[*plugins.RegisteredEvent]{ID: "newuser",
+		Func: func(e *plugins.RegisteredEvent) error {
+			if e.Store != nil {
+				if _, err := GiveNewUser(e.Ctx, e.Store, e.CustomerID); err != nil {
+					return err
+				}
+			}
+			return e.Next()
+		}}); err != nil {
 		return err
 	}
 	return plugins.Bind(r, r.Order, ID, plugins.Handler[*plugins.OrderEvent]{ID: "order", Func: p.onOrder})

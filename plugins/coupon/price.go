@@ -2,6 +2,8 @@ package coupon
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +41,8 @@ type candidate struct {
 }
 
 // evaluate works out what each of the customer's copies would do on q.
-func (p *Plugin) evaluate(ctx context.Context, q *store.Quote, held []*Held) []candidate {
+// parents maps each category to its parent (0 for a top-level one).
+func (p *Plugin) evaluate(ctx context.Context, q *store.Quote, held []*Held, parents map[int64]int64) []candidate {
 	stacked := false
 	for _, a := range q.Adjustments {
 		if a.Source == fullReduceSource && a.Amount < 0 {
@@ -51,7 +54,7 @@ func (p *Plugin) evaluate(ctx context.Context, q *store.Quote, held []*Held) []c
 		c := candidate{held: h}
 		var base store.Fen
 		for i, l := range q.Lines {
-			if l.Status == store.CartOK && l.Activity == "" && h.Coupon.covers(l.ProductID, l.CategoryID) {
+			if l.Status == store.CartOK && l.Activity == "" && h.Coupon.covers(l.ProductID, l.CategoryID, parents[l.CategoryID]) {
 				c.lines = append(c.lines, i)
 				base += l.Payable()
 			}
@@ -86,7 +89,14 @@ func (p *Plugin) priceDiscount(e *plugins.PriceEvent) error {
 	if err != nil {
 		return err
 	}
-	cands := p.evaluate(e.Ctx, q, held)
+	if len(held) == 0 && q.Option(OptionKey) == "" {
+		return e.Next()
+	}
+	parents, err := parentsTx(e.Ctx, e.Tx, q)
+	if err != nil {
+		return err
+	}
+	cands := p.evaluate(e.Ctx, q, held, parents)
 	choice := q.Option(OptionKey)
 	pick := -1
 	switch choice {
@@ -236,4 +246,33 @@ func (p *Plugin) now(e *plugins.PriceEvent) time.Time {
 		return e.Store.Now()
 	}
 	return time.Now()
+}
+
+// parentsTx reads the parent of each category of the quote's lines.
+func parentsTx(ctx context.Context, tx *sql.Tx, q *store.Quote) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	var ids []any
+	for _, l := range q.Lines {
+		if _, ok := out[l.CategoryID]; !ok && l.CategoryID > 0 {
+			out[l.CategoryID] = 0
+			ids = append(ids, l.CategoryID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, COALESCE(parent_id, 0) FROM categories WHERE id IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("coupon categories: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, parent int64
+		if err := rows.Scan(&id, &parent); err != nil {
+			return nil, fmt.Errorf("coupon categories: %w", err)
+		}
+		out[id] = parent
+	}
+	return out, rows.Err()
 }

@@ -51,6 +51,9 @@ func TestCouponPricing(t *testing.T) {
 		{name: "category scope met", lines: []store.QuoteLine{line(1, 7, 6000, 2), line(2, 8, 9000, 1)},
 			coupon: Coupon{Kind: KindAmount, Threshold: 8000, Amount: 800, Scope: ScopeCategories, ScopeIDs: []int64{7}},
 			saves: 800, perLine: []store.Fen{800, 0}},
+		{name: "a top-level category covers its subcategories", lines: []store.QuoteLine{line(1, 7, 6000, 2), line(2, 8, 9000, 1)},
+			coupon: Coupon{Kind: KindAmount, Threshold: 8000, Amount: 800, Scope: ScopeCategories, ScopeIDs: []int64{70}},
+			saves: 800, perLine: []store.Fen{800, 0}},
 		{name: "product exclusion", lines: []store.QuoteLine{line(1, 7, 5000, 1), line(2, 7, 5000, 1)},
 			coupon: Coupon{Kind: KindAmount, Amount: 1000, Scope: ScopeProducts, ScopeExclude: true, ScopeIDs: []int64{1}},
 			saves: 1000, perLine: []store.Fen{0, 1000}},
@@ -77,7 +80,7 @@ func TestCouponPricing(t *testing.T) {
 			for i, l := range q.Lines {
 				before[i] = l.Discount
 			}
-			c := p.evaluate(ctx, q, []*Held{held(9, tt.coupon)})[0]
+			c := p.evaluate(ctx, q, []*Held{held(9, tt.coupon)}, map[int64]int64{7: 70, 8: 0})[0]
 			if (c.reason != "") != tt.reason {
 				t.Fatalf("reason %q, want one: %v", c.reason, tt.reason)
 			}

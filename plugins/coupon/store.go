@@ -83,14 +83,16 @@ func (c *Coupon) Claimable(now time.Time) bool {
 	return c.Validity != ValidFixed || now.Before(c.EndsAt)
 }
 
-// covers reports whether a line of product in category is in the scope.
-func (c *Coupon) covers(productID, categoryID int64) bool {
+// covers reports whether a line of product in category (whose parent
+// category is parent, 0 for none) is in the scope: a top-level category
+// covers its subcategories.
+func (c *Coupon) covers(productID, categoryID, parent int64) bool {
 	var in bool
 	switch c.Scope {
 	case ScopeProducts:
 		in = slices.Contains(c.ScopeIDs, productID)
 	case ScopeCategories:
-		in = slices.Contains(c.ScopeIDs, categoryID)
+		in = slices.Contains(c.ScopeIDs, categoryID) || parent > 0 && slices.Contains(c.ScopeIDs, parent)
 	default:
 		return true
 	}
