@@ -104,7 +104,11 @@ func (h *Handler) adminPaymentSettings(c *gin.Context) error {
 // providerPlugin is the route's provider plugin with settings.
 func (h *Handler) providerPlugin(c *gin.Context) (plugins.Configurable, admin.PaymentPluginCard, error) {
 	id := c.Param("plugin")
-	for _, pid := range h.plugins.ProviderPlugins() {
+	ids := h.plugins.ProviderPlugins()
+	if settingsBase(c) == marketingPath {
+		ids = h.marketingPlugins()
+	}
+	for _, pid := range ids {
 		if pid != id {
 			continue
 		}
@@ -162,7 +166,9 @@ func (h *Handler) adminPluginSettings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	h.render(c, http.StatusOK, admin.PluginSettingsPage(h.pluginSettingsForm(c.Request.Context(), cfg, card, nil)))
+	f := h.pluginSettingsForm(c.Request.Context(), cfg, card, nil)
+	f.Base = settingsBase(c)
+	h.render(c, http.StatusOK, admin.PluginSettingsPage(f))
 	return nil
 }
 
@@ -219,6 +225,7 @@ func (h *Handler) adminPluginSettingsSave(c *gin.Context) error {
 	}
 	refuse := func(err error) error {
 		f := h.pluginSettingsForm(ctx, cfg, card, typed)
+		f.Base = settingsBase(c)
 		if fe, ok := views.NewFormErrors(ctx, err); ok {
 			f.Errors = fe
 		} else {
@@ -249,7 +256,7 @@ func (h *Handler) adminPluginSettingsSave(c *gin.Context) error {
 	}
 	h.log.Info("plugin settings saved", "plugin", cfg.ID(), "keys", strings.Join(keys, ","), "staff", staffName(ctx))
 	h.addFlash(c, "success", i18n.Tc(ctx, "payments.saved", "name", card.Name))
-	redirect(c, "/admin/payments/"+cfg.ID())
+	redirect(c, settingsBase(c)+"/"+cfg.ID())
 	return nil
 }
 

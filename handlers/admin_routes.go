@@ -59,4 +59,5 @@ func (h *Handler) adminRoutes(g *gin.RouterGroup) {
 	h.adminPaymentRoutes(g)      // 支付设置, records, reconciliation (admin_payments.go)
 	h.adminDistributionRoutes(g) // 分销管理 (admin_distribution*.go)
 	h.adminPayoutRoutes(g)       // withdrawals paid through a provider (payout.go)
+	h.adminMarketingRoutes(g)    // 营销工具: the marketing plugins' switches and settings
 }

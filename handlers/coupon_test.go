@@ -272,8 +272,17 @@ func TestCouponAdminCreateGrantStopAndSwitchOff(t *testing.T) {
 
 	// Switched off: its pages are gone, checkout has no coupon row, the
 	// shop still sells.
-	if err := a.Plugins.SetEnabled(coupon.ID, false); err != nil {
-		t.Fatal(err)
+	_, tools := a.get(t, "/admin/marketing")
+	if !strings.Contains(tools, `data-testid="marketing-coupon"`) || !strings.Contains(tools, `href="/admin/marketing/coupon"`) {
+		t.Fatalf("marketing tools: %.3000s", tools)
+	}
+	_, settings := a.get(t, "/admin/marketing/coupon")
+	if !strings.Contains(settings, `data-testid="setting-stack"`) {
+		t.Fatalf("coupon settings: %.3000s", settings)
+	}
+	resp, _ = a.postForm(t, "/admin/marketing/coupon/enabled", url.Values{"on": {"0"}})
+	if resp.StatusCode != http.StatusSeeOther || a.Plugins.Enabled(coupon.ID) {
+		t.Fatalf("switch off: %d, enabled %v", resp.StatusCode, a.Plugins.Enabled(coupon.ID))
 	}
 	if resp, _ := a.get(t, "/coupons"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("centre while off: %d", resp.StatusCode)

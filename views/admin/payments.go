@@ -61,10 +61,21 @@ type PluginSettingsForm struct {
 	Problem  string // a refusal that names no field
 	CanTest  bool
 	EnvNames map[string]string // setting key → environment variable, for the locked hint
+	// Base is the list the plugin belongs to: /admin/payments (the
+	// default) or /admin/marketing.
+	Base string
+}
+
+// List is the address of the plugin's list.
+func (f PluginSettingsForm) List() string {
+	if f.Base == "" {
+		return "/admin/payments"
+	}
+	return f.Base
 }
 
 // Action is the form's address.
-func (f PluginSettingsForm) Action() string { return "/admin/payments/" + f.Card.ID }
+func (f PluginSettingsForm) Action() string { return f.List() + "/" + f.Card.ID }
 
 // PaymentRecordList is 支付记录.
 type PaymentRecordList struct {
@@ -128,4 +139,15 @@ type ReconcilePage struct {
 	// Providers in the order the totals are shown.
 	Providers []string
 	LastRun   string
+}
+
+// MarketingItem is one marketing tool of 营销工具.
+type MarketingItem struct {
+	Card      PaymentPluginCard
+	ManageURL string // the tool's own back-office page
+}
+
+// MarketingList is 营销工具: every marketing plugin and its switch.
+type MarketingList struct {
+	Items []MarketingItem
 }
