@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -315,5 +317,29 @@ func TestCouponNewUserGift(t *testing.T) {
 	}
 	if got := heldCount(t, a, b.id, coupon.TabUnused); got != 1 {
 		t.Fatalf("a second gift: %d", got)
+	}
+}
+
+// The plugins' stylesheets: linked from every storefront page, cached for
+// long, gzipped once.
+func TestPluginStylesheetServedOnce(t *testing.T) {
+	a := newTestApp(t)
+	_, page := a.get(t, "/coupons")
+	_, rest, ok := strings.Cut(page, `href="/plugin-assets/coupon.`)
+	if !ok {
+		t.Fatalf("no plugin stylesheet linked: %.2000s", page)
+	}
+	href := "/plugin-assets/coupon." + rest[:strings.Index(rest, `"`)]
+	resp, body := a.do(t, http.MethodGet, href, nil, http.Header{"Accept-Encoding": {"gzip"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("GET %s: %d %q", href, resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	zr, err := gzip.NewReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("not gzipped: %v", err)
+	}
+	css, err := io.ReadAll(zr)
+	if err != nil || !strings.Contains(string(css), ".cp-card") {
+		t.Fatalf("stylesheet after one gunzip (gzipped twice?): %.200q %v", css, err)
 	}
 }

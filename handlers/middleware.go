@@ -104,7 +104,7 @@ var gzipPool = sync.Pool{New: func() any {
 func compress(c *gin.Context) {
 	if !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") || c.Request.Method == http.MethodHead ||
 		strings.HasPrefix(c.Request.URL.Path, "/static/") || strings.HasPrefix(c.Request.URL.Path, "/media/") ||
-		strings.HasPrefix(c.Request.URL.Path, "/theme/") {
+		strings.HasPrefix(c.Request.URL.Path, "/theme/") || strings.HasPrefix(c.Request.URL.Path, pluginAssetsPrefix+"/") {
 		c.Next()
 		return
 	}
