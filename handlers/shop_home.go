@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -74,8 +75,18 @@ func (h *Handler) shopHome(c *gin.Context) error {
 			Title: i18n.Tc(ctx, "shop.hot"), MoreURL: "/search?sort=" + store.SortSales + "&tag=" + store.TagHot,
 			Style: themes.GridTwoColumn, Cards: productCards(hot),
 		}},
-		{Kind: themes.BlockProducts, Products: feed},
 	}}
+	if ev, err := h.plugins.ViewHome(ctx); err != nil {
+		h.log.Warn("home view hook failed", "err", err) // a plugin's block is not worth a broken home page
+	} else {
+		// After the category icons, before the product grids.
+		var blocks []themes.HomeBlock
+		for _, b := range ev.Blocks {
+			blocks = append(blocks, themes.HomeBlock{Kind: themes.BlockPlugin, Plugin: b})
+		}
+		vm.Blocks = slices.Insert(vm.Blocks, 2, blocks...)
+	}
+	vm.Blocks = append(vm.Blocks, themes.HomeBlock{Kind: themes.BlockProducts, Products: feed})
 	h.render(c, http.StatusOK, h.themes.Theme().Home(vm))
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/themes"
 	"github.com/xiaodian/xiaodian/views"
@@ -40,8 +39,8 @@ func (h *Handler) shopProduct(c *gin.Context) error {
 	}
 	page.Header.Hidden = true
 	page.TabBar = themes.TabBar{}
-	ev := &plugins.ProductViewEvent{ProductID: p.ID}
-	if err := h.plugins.ProductView.Trigger(ev); err != nil {
+	ev, err := h.plugins.ViewProduct(c.Request.Context(), p.ID)
+	if err != nil {
 		// A plugin's badge is not worth a broken product page.
 		h.log.Warn("product view hook failed", "product", p.ID, "err", err)
 	}
@@ -65,6 +64,7 @@ func (h *Handler) shopProduct(c *gin.Context) error {
 		Sales:       p.Sales,
 		Tags:        p.Tags,
 		Badges:      ev.Badges,
+		Blocks:      ev.Blocks,
 		SKU:         panel,
 		Description: p.Description,
 		HomeURL:     "/",

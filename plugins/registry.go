@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/a-h/templ"
+
 	"github.com/xiaodian/xiaodian/store"
 )
 
@@ -41,8 +43,23 @@ type Info struct {
 // badge strings (the storefront's product.badges slot) and call Next.
 type ProductViewEvent struct {
 	Event
+	Ctx       context.Context
 	ProductID int64
 	Badges    []string
+	// Blocks are components drawn under the product's title (the
+	// product.below_price slot).
+	Blocks []templ.Component
+	Store  *store.DB
+}
+
+// HomeViewEvent is the filter run when the home page is built: handlers
+// append their blocks (the home.block slot), drawn after the category
+// icons in the order of the chain.
+type HomeViewEvent struct {
+	Event
+	Ctx    context.Context
+	Blocks []templ.Component
+	Store  *store.DB
 }
 
 // ProductSavedEvent is the event fired by the back office after the transaction that
@@ -67,6 +84,8 @@ type RegisteredEvent struct {
 type Registry struct {
 	// ProductView is a filter: it refines the badges shown on a product page.
 	ProductView *Hook[*ProductViewEvent]
+	// HomeView is a filter: it adds blocks to the home page.
+	HomeView *Hook[*HomeViewEvent]
 	// ProductSaved is an after-commit event: a product was created or updated.
 	ProductSaved *Hook[*ProductSavedEvent]
 	// Price is the price pipeline, a filter in stage order (see PriceSKU ...
@@ -99,6 +118,7 @@ func NewRegistry() *Registry {
 	r := &Registry{
 		ProductView:  &Hook[*ProductViewEvent]{},
 		ProductSaved: &Hook[*ProductSavedEvent]{},
+		HomeView:     &Hook[*HomeViewEvent]{},
 		Price:        &Hook[*PriceEvent]{},
 		Order:        &Hook[*OrderEvent]{},
 		Registered:   &Hook[*RegisteredEvent]{},
@@ -270,4 +290,16 @@ func (r *Registry) Each(fn func(p Plugin, enabled bool)) {
 // CustomerRegistered fires Registered for a new customer.
 func (r *Registry) CustomerRegistered(ctx context.Context, customerID int64) error {
 	return r.Registered.Trigger(&RegisteredEvent{Ctx: ctx, CustomerID: customerID, Store: r.db()})
+}
+
+// ViewProduct runs ProductView for a product page.
+func (r *Registry) ViewProduct(ctx context.Context, productID int64) (*ProductViewEvent, error) {
+	ev := &ProductViewEvent{Ctx: ctx, ProductID: productID, Store: r.db()}
+	return ev, r.ProductView.Trigger(ev)
+}
+
+// ViewHome runs HomeView for the home page.
+func (r *Registry) ViewHome(ctx context.Context) (*HomeViewEvent, error) {
+	ev := &HomeViewEvent{Ctx: ctx, Store: r.db()}
+	return ev, r.HomeView.Trigger(ev)
 }

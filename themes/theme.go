@@ -261,6 +261,7 @@ const (
 	BlockBanners     = "banners"
 	BlockCategoryNav = "category_nav"
 	BlockProducts    = "products"
+	BlockPlugin      = "plugin" // a plugin's block (the home.block slot)
 )
 
 // HomeBlock is one block of the home page; the field named by Kind is set.
@@ -269,6 +270,9 @@ type HomeBlock struct {
 	Banners     *BannerCarousel
 	CategoryNav *CategoryNav
 	Products    *ProductGrid
+	// Plugin is a plugin's block (BlockPlugin): a coupon strip, a flash
+	// sale with its countdown, drawn as the plugin made it.
+	Plugin templ.Component
 }
 
 // HomePage is the home page.
@@ -427,6 +431,9 @@ type ProductPage struct {
 	Sales       int
 	Tags        []string // store.TagNew, TagHot, TagRecommended
 	Badges      []string // display text from plugins (the product.badges slot)
+	// Blocks are plugins' blocks under the title (the product.below_price
+	// slot): a coupon strip, a flash sale's countdown.
+	Blocks []templ.Component
 	SKU         SKUPanel
 	Description string // sanitised HTML
 	HomeURL     string
