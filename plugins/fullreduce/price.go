@@ -3,6 +3,7 @@ package fullreduce
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"time"
 
@@ -70,18 +71,9 @@ func (o *Offer) covers(cats categoryTree, l store.QuoteLine) bool {
 	case ScopeAll:
 		return true
 	case ScopeProducts:
-		return containsID(o.ScopeIDs, l.ProductID)
+		return slices.Contains(o.ScopeIDs, l.ProductID)
 	case ScopeCategories:
 		return cats.in(l.CategoryID, o.ScopeIDs)
-	}
-	return false
-}
-
-func containsID(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
 	}
 	return false
 }
