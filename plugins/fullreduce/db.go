@@ -198,7 +198,11 @@ func checkScopeIDsTx(ctx context.Context, tx *sql.Tx, o *Offer) error {
 		return err
 	}
 	if n != len(o.ScopeIDs) {
-		return store.ValidationErrors{{Field: "scope_ids", Key: "fullreduce.err.scope_unknown_" + o.Scope}}
+		key := "fullreduce.err.scope_unknown_products"
+		if o.Scope == ScopeCategories {
+			key = "fullreduce.err.scope_unknown_categories"
+		}
+		return store.ValidationErrors{{Field: "scope_ids", Key: key}}
 	}
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 	"database/sql"
 	"embed"
 	"io/fs"
-	"sync/atomic"
 	"time"
 
 	"github.com/xiaodian/xiaodian/plugins"
@@ -37,11 +36,7 @@ func init() {
 }
 
 // Plugin is the 满减 / 满折 plugin.
-type Plugin struct {
-	// db is the shop's database as last seen by a request, a job or the
-	// price pipeline: the product-page hook carries no store of its own.
-	db atomic.Pointer[store.DB]
-}
+type Plugin struct{}
 
 // New returns the plugin.
 func New() *Plugin { return &Plugin{} }
@@ -60,15 +55,6 @@ func (*Plugin) Description() string {
 // Migrations implements plugins.Migrator.
 func (*Plugin) Migrations() fs.FS { return migrations }
 
-// Jobs implements plugins.Jobber: a light job that hands the plugin the
-// shop's database at start-up, for the product-page badge.
-func (p *Plugin) Jobs() []plugins.Job {
-	return []plugins.Job{{Name: "attach", Every: time.Hour, Run: func(_ context.Context, db *store.DB) error {
-		p.db.Store(db)
-		return nil
-	}}}
-}
-
 // Register binds the price filter at the discount stage and the badge on
 // product pages.
 func (p *Plugin) Register(r *plugins.Registry) error {
@@ -77,7 +63,6 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 		Func: func(e *plugins.PriceEvent) error {
 			now := time.Now()
 			if e.Store != nil {
-				p.db.Store(e.Store)
 				now = e.Store.Now()
 			}
 			if err := PriceTx(e.Ctx, e.Tx, e.Quote, now); err != nil {
@@ -89,8 +74,8 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 	}
 	return plugins.Bind(r, r.ProductView, ID, plugins.Handler[*plugins.ProductViewEvent]{ID: "badge",
 		Func: func(e *plugins.ProductViewEvent) error {
-			if db := p.db.Load(); db != nil {
-				b, err := Badge(context.Background(), db, e.ProductID)
+			if e.Store != nil {
+				b, err := Badge(e.Ctx, e.Store, e.ProductID)
 				if err != nil {
 					return err
 				}

@@ -28,7 +28,7 @@ func (*Plugin) Menu() []plugins.MenuItem {
 }
 
 func (p *Plugin) list(req plugins.Request) error {
-	db := p.attach(req)
+	db := req.Store()
 	offers, err := Offers(req.Context(), db)
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func (p *Plugin) list(req plugins.Request) error {
 }
 
 func (p *Plugin) newOffer(req plugins.Request) error {
-	db := p.attach(req)
+	db := req.Store()
 	return p.form(req, http.StatusOK, newForm(db.Now()))
 }
 
@@ -52,7 +52,7 @@ func (p *Plugin) edit(req plugins.Request) error {
 // save creates or updates an offer; a refused form comes back with 422,
 // nothing written.
 func (p *Plugin) save(req plugins.Request) error {
-	db := p.attach(req)
+	db := req.Store()
 	var id int64
 	status := StatusActive
 	if req.Param("id") != "" {
@@ -90,7 +90,7 @@ func (p *Plugin) stop(req plugins.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := StopOffer(req.Context(), p.attach(req), o.ID); err != nil {
+	if err := StopOffer(req.Context(), req.Store(), o.ID); err != nil {
 		return err
 	}
 	return req.Redirect("/admin/fullreduce", req.T("fullreduce.stopped_notice", "name", o.Name))
@@ -110,17 +110,9 @@ func (p *Plugin) offerOf(req plugins.Request) (*Offer, error) {
 	if err != nil || id <= 0 {
 		return nil, plugins.ErrNotFound
 	}
-	o, err := OfferByID(req.Context(), p.attach(req), id)
+	o, err := OfferByID(req.Context(), req.Store(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, plugins.ErrNotFound
 	}
 	return o, err
-}
-
-// attach remembers the shop's database for the product-page badge and
-// returns it.
-func (p *Plugin) attach(req plugins.Request) *store.DB {
-	db := req.Store()
-	p.db.Store(db)
-	return db
 }

@@ -32,7 +32,7 @@ func openApp(t *testing.T) *app {
 	t.Helper()
 	a, err := handlers.OpenApp(context.Background(), handlers.AppConfig{DataDir: t.TempDir(), Mode: "development",
 		Theme: "default", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Plugins: append(builtin.Plugins(), fullreduce.New())})
+		Plugins: builtin.Plugins()})
 	if err != nil {
 		t.Fatal(err)
 	}
