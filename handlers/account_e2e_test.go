@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -29,6 +30,10 @@ func TestEndToEndAccount(t *testing.T) {
 	// the next step never queries the page being unloaded.
 	click := func(what, sel string) {
 		t.Helper()
+		// Bring the target above the fixed tab bar first.
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { document.querySelector(%q)?.scrollIntoView({block: "center"}); return true; })()`, sel))); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
 		if _, err := chromedp.RunResponse(ctx, chromedp.Click(css(sel))); err != nil {
 			screenshot(t, ctx, "account-failed")
 			t.Fatalf("%s: %v", what, err)

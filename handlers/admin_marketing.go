@@ -14,8 +14,8 @@ import (
 )
 
 // 营销工具 (/admin/marketing): every marketing plugin with its switch and
-// its generated settings form. A marketing plugin is one that brings pages
-// (plugins.Router) and is neither a payment nor a login provider; the
+// its generated settings form. A marketing plugin is any plugin that is
+// neither a payment nor a login provider (those live in 支付设置); the
 // switch takes effect at once and is kept across restarts.
 
 const marketingPath = "/admin/marketing"
@@ -43,7 +43,7 @@ func (h *Handler) marketingPlugins() []string {
 	}
 	var out []string
 	h.plugins.Each(func(p plugins.Plugin, _ bool) {
-		if _, ok := p.(plugins.Router); ok && !providers[p.ID()] {
+		if !providers[p.ID()] {
 			out = append(out, p.ID())
 		}
 	})

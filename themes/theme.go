@@ -421,19 +421,19 @@ type SKUPanel struct {
 // ProductPage is the product page.
 type ProductPage struct {
 	Page
-	ID          int64
-	Title       string
-	Subtitle    string
-	Category    CategoryLink
-	Brand       string
-	Gallery     ProductGallery
-	Price       PriceBlock
-	Sales       int
-	Tags        []string // store.TagNew, TagHot, TagRecommended
-	Badges      []string // display text from plugins (the product.badges slot)
+	ID       int64
+	Title    string
+	Subtitle string
+	Category CategoryLink
+	Brand    string
+	Gallery  ProductGallery
+	Price    PriceBlock
+	Sales    int
+	Tags     []string // store.TagNew, TagHot, TagRecommended
+	Badges   []string // display text from plugins (the product.badges slot)
 	// Blocks are plugins' blocks under the title (the product.below_price
 	// slot): a coupon strip, a flash sale's countdown.
-	Blocks []templ.Component
+	Blocks      []templ.Component
 	SKU         SKUPanel
 	Description string // sanitised HTML
 	HomeURL     string

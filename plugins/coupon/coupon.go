@@ -93,6 +93,12 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 		Priority: plugins.PriceShipping + 10, Func: p.priceShipping}); err != nil {
 		return err
 	}
+	if err := plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "home", Func: p.homeStrip}); err != nil {
+		return err
+	}
+	if err := plugins.Bind(r, r.ProductView, ID, plugins.Handler[*plugins.ProductViewEvent]{ID: "product", Func: p.productStrip}); err != nil {
+		return err
+	}
 	if err := plugins.Bind(r, r.Registered, ID, plugins.Handler[*plugins.RegisteredEvent]{ID: "newuser",
 		Func: func(e *plugins.RegisteredEvent) error {
 			if e.Store != nil {

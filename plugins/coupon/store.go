@@ -244,6 +244,7 @@ func (c *Coupon) validate() error {
 // Save creates (ID 0) or updates a coupon; on a refusal nothing is
 // written. An update cannot lower Total below what was issued.
 func Save(ctx context.Context, db *store.DB, c *Coupon) (int64, error) {
+	defer db.BumpCatalogue() // the strips on cached pages
 	if err := c.validate(); err != nil {
 		return 0, err
 	}
@@ -300,6 +301,7 @@ func orEmpty(ids []int64) []int64 {
 // SetStatus stops (or starts again) a coupon: a stopped coupon cannot be
 // claimed or granted; copies already held stay usable.
 func SetStatus(ctx context.Context, db *store.DB, id int64, status string) error {
+	defer db.BumpCatalogue()
 	if status != "active" && status != "stopped" {
 		return store.Invalid("status", "coupon.err.status")
 	}
