@@ -8,13 +8,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/xiaodian/xiaodian/plugins/coupon"
+	"github.com/xiaodian/xiaodian/plugins/fullreduce"
 	"github.com/xiaodian/xiaodian/store"
 )
 
 // TestEndToEndCoupon is the coupon's path in headless Chromium on a
 // phone: the customer claims a coupon in the coupon centre, finds it in
 // 我的优惠券, buys with it suggested at checkout (and can pick another or
-// none), and the order is placed at the price shown.
+// none) on top of a 满减 offer (the shop lets them stack), and the order
+// is placed at the price shown.
 func TestEndToEndCoupon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -29,6 +31,12 @@ func TestEndToEndCoupon(t *testing.T) {
 	saveCoupon(t, a, coupon.Coupon{Name: "服饰85折", Kind: coupon.KindPercent, Percent: 85, Cap: 2000, Scope: coupon.ScopeCategories,
 		ScopeIDs: []int64{fx.fashion}, Validity: coupon.ValidDays, Days: 7, PerUser: 1, Channel: coupon.ChannelCentre})
 
+	now := a.DB.Now()
+	if _, err := fullreduce.SaveOffer(ctx, a.DB, &fullreduce.Offer{Name: "奶粉满减", Kind: fullreduce.KindAmount,
+		Mode: fullreduce.ModeReduce, Tiers: []fullreduce.Tier{{Threshold: 10000, Value: 800}}, Scope: fullreduce.ScopeProducts,
+		ScopeIDs: []int64{fx.milk}, StartsAt: now.Add(-60e9), EndsAt: now.AddDate(0, 0, 1), Status: fullreduce.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
 	s := &e2eSession{t: t, ctx: browser(t, 375, 812), base: a.srv.URL, name: "coupon"}
 	s.phone()
 	const phone = "13700000011"
@@ -65,7 +73,8 @@ func TestEndToEndCoupon(t *testing.T) {
 	s.do("my coupons", chromedp.Navigate(s.base+"/me/coupons"), chromedp.WaitVisible(css(`[data-testid="my-coupon"]`)))
 	screenshot(t, s.ctx, "coupon-mine")
 
-	// Buy 进口婴儿奶粉 (¥238): 满200减30 is suggested.
+	// Buy 进口婴儿奶粉 (¥238): 满100减8 applies, then 满200减30 is
+	// suggested (¥230 after 满减 still reaches 200).
 	s.do("product", chromedp.Navigate(fmt.Sprintf("%s/p/%d?s0=1罐", s.base, fx.milk)), chromedp.WaitVisible(css(`[data-testid="buy-now"]`)))
 	s.htmxClick("buy now", `[data-testid="buy-now"]`)
 	s.do("checkout", chromedp.WaitVisible(css(`[data-testid="choice-coupon"]`)))
@@ -88,7 +97,7 @@ func TestEndToEndCoupon(t *testing.T) {
 	if err != nil || len(orders) != 1 {
 		t.Fatalf("orders: %d %v", len(orders), err)
 	}
-	if o := orders[0]; o.Discount != 3000 || o.Payable != 23800-3000+o.Shipping {
+	if o := orders[0]; o.Discount != 800+3000 || o.Payable != 23800-800-3000+o.Shipping {
 		t.Fatalf("order discount %d payable %d", o.Discount, o.Payable)
 	}
 	if c, err := coupon.Get(ctx, a.DB, big); err != nil || c.Used != 1 {
