@@ -103,4 +103,18 @@ func TestEndToEndCoupon(t *testing.T) {
 	if c, err := coupon.Get(ctx, a.DB, big); err != nil || c.Used != 1 {
 		t.Fatalf("coupon used: %+v %v", c, err)
 	}
+
+	// The back office: 营销工具 with the switches, the coupons with their
+	// figures, the 满减 offers.
+	a.setupOwner(t)
+	s.staffSignIn()
+	for _, pg := range []struct{ path, sel, shot string }{
+		{"/admin/marketing", `[data-testid="marketing-table"]`, "marketing-admin-tools"},
+		{"/admin/coupons", `[data-testid="coupon-table"]`, "marketing-admin-coupons"},
+		{"/admin/coupons/new", `[data-testid="coupon-form"]`, "marketing-admin-coupon-form"},
+		{"/admin/fullreduce", `table`, "marketing-admin-fullreduce"},
+	} {
+		s.do(pg.path, chromedp.Navigate(s.base+pg.path), chromedp.WaitVisible(css(pg.sel)))
+		screenshot(t, s.ctx, pg.shot)
+	}
 }
