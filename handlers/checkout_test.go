@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"html"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -353,7 +354,8 @@ func TestParseCheckoutForm(t *testing.T) {
 // accepts is in range and survives the round trip through the page's links.
 func FuzzCheckoutForm(f *testing.F) {
 	for _, s := range []string{"sku_id=7&qty=3", "from=cart", "line=7:1&line=8:2", "line=7:1&delivery=pickup&pickup_store_id=3",
-		"sku=1&qty=999", "line=%00:1", "address_id=0&sku_id=5"} {
+		"sku=1&qty=999", "line=%00:1", "address_id=0&sku_id=5", "sku_id=7&o_coupon=12&o_points=1", "sku_id=7&o_=1",
+		"sku_id=7&o_coupon=1&o_coupon=2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
@@ -377,8 +379,16 @@ func FuzzCheckoutForm(f *testing.F) {
 			t.Fatalf("%q: round trip: %v", q, err)
 		}
 		if err == nil && (len(again.items) != len(form.items) && !form.fromCart || again.delivery != form.delivery ||
-			again.address != form.address || again.pickup != form.pickup) {
+			again.address != form.address || again.pickup != form.pickup || !maps.Equal(again.options, form.options)) {
 			t.Fatalf("%q: round trip %+v → %+v", q, form, again)
+		}
+		if len(form.options) > store.MaxOptions {
+			t.Fatalf("%q: %d options", q, len(form.options))
+		}
+		for k, v := range form.options {
+			if k == "" || len(k) > store.MaxOptionLen || len(v) > store.MaxOptionLen {
+				t.Fatalf("%q: accepted option %q=%q", q, k, v)
+			}
 		}
 	})
 }

@@ -60,10 +60,7 @@ func (p *Plugin) centre(r plugins.Request) error {
 	if err != nil {
 		return err
 	}
-	vm := centreView{SignedIn: cid > 0, Now: r.Store().Now()}
-	for _, it := range items {
-		vm.Items = append(vm.Items, it)
-	}
+	vm := centreView{SignedIn: cid > 0, Now: r.Store().Now(), Items: items}
 	return r.Page(http.StatusOK, plugins.Page{Title: r.T("coupon.centre.title"), BackURL: "/", Class: "page-coupons",
 		Body: centrePage(vm)})
 }
@@ -198,10 +195,10 @@ func (p *Plugin) adminSave(r plugins.Request) error {
 		ScopeIDs: form.Get("scope_ids"), Validity: form.Get("validity"), StartsAt: form.Get("starts_at"),
 		EndsAt: form.Get("ends_at"), Days: form.Get("days"), Total: form.Get("total"), PerUser: form.Get("per_user"),
 		Channel: form.Get("channel"), ScopeExclude: form.Get("scope_exclude") == "1"}
-	c, err := parseForm(r, f)
+	c, err := parseForm(f)
 	if err == nil {
 		c.ID = id
-		id, err = Save(r.Context(), r.Store(), c)
+		_, err = Save(r.Context(), r.Store(), c)
 	}
 	if err != nil {
 		fe, ok := views.NewFormErrors(r.Context(), err)
@@ -216,7 +213,7 @@ func (p *Plugin) adminSave(r plugins.Request) error {
 
 // parseForm turns the typed form into a coupon; bad numbers are field
 // errors.
-func parseForm(r plugins.Request, f couponForm) (*Coupon, error) {
+func parseForm(f couponForm) (*Coupon, error) {
 	var v store.ValidationErrors
 	money := func(field, s string) store.Fen {
 		s = strings.TrimSpace(s)
