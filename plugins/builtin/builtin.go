@@ -10,6 +10,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/coupon"
 	"github.com/xiaodian/xiaodian/plugins/distribution"
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
+	"github.com/xiaodian/xiaodian/plugins/limited"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
 	"github.com/xiaodian/xiaodian/plugins/wechat"
@@ -32,6 +33,7 @@ func Plugins() []plugins.Plugin {
 		wechat.New(),       // 微信公众号: 网页授权 login and share cards
 		sandbox.New(),      // 模拟支付: demos only, off in production mode
 		distribution.New(), // 分销: commission, levels' discounts
+		limited.New(),      // 限时折扣: a product's price for a time, with a countdown
 		nthhalf.New(),      // 第N件X折: the example plugin of docs/plugins.md
 		fullreduce.New(),   // 满减 / 满折: tiers by amount or pieces
 		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
