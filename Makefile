@@ -8,7 +8,7 @@ demo:
 	go run . demo
 
 test:
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 30m ./...
 
 generate:
 	go tool templ generate
