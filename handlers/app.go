@@ -118,6 +118,7 @@ func OpenApp(ctx context.Context, cfg AppConfig) (*App, error) {
 	app.Plugins.SetStore(db)
 	db.SetPricer(app.Plugins)
 	db.SetOrderHook(app.Plugins.OrderHook())
+	db.SetAdmitter(app.Plugins)
 	if app.Themes, err = themes.NewRegistry(cfg.DataDir, cfg.Theme, cfg.Logger); err != nil {
 		return fail(err)
 	}

@@ -78,3 +78,39 @@ func (r *Registry) OrderHook() store.OrderHook {
 		return r.Order.Trigger(&OrderEvent{Ctx: ctx, Tx: tx, OrderEvent: e, Store: r.db()})
 	}
 }
+
+// AdmitEvent asks whether a checkout may go on to the writer (see
+// [store.Admitter]): a handler that holds something for the checkout (a
+// flash sale's units in memory) registers with OnDone how to let it go, and
+// refuses with an error (a store.ValidationError the checkout shows) when
+// it cannot admit. Admission is decided before the order's transaction,
+// from memory or the readers, never the writer.
+type AdmitEvent struct {
+	Event
+	Ctx   context.Context
+	Input store.CheckoutInput
+	// Store is the shop's database, for reads.
+	Store *store.DB
+
+	done []func(placed bool)
+}
+
+// OnDone registers fn to run once the checkout is over, with whether it
+// placed a new order; it runs also when a later handler refuses.
+func (e *AdmitEvent) OnDone(fn func(placed bool)) { e.done = append(e.done, fn) }
+
+func (e *AdmitEvent) finish(placed bool) {
+	for _, fn := range e.done {
+		fn(placed)
+	}
+}
+
+// Admit runs [Registry.Admit]; the registry is the store's [store.Admitter].
+func (r *Registry) Admit(ctx context.Context, in store.CheckoutInput) (func(placed bool), error) {
+	e := &AdmitEvent{Ctx: ctx, Input: in, Store: r.db()}
+	if err := r.Admission.Trigger(e); err != nil {
+		e.finish(false)
+		return nil, err
+	}
+	return e.finish, nil
+}

@@ -93,6 +93,9 @@ type Registry struct {
 	Price *Hook[*PriceEvent]
 	// Order is an in-transaction event: an order was created or changed.
 	Order *Hook[*OrderEvent]
+	// Admission is a guard run before an order's transaction: a handler
+	// may refuse a checkout from memory (a sold-out flash sale).
+	Admission *Hook[*AdmitEvent]
 	// Registered is an after-commit event: a customer account was made.
 	Registered *Hook[*RegisteredEvent]
 
@@ -121,6 +124,7 @@ func NewRegistry() *Registry {
 		HomeView:     &Hook[*HomeViewEvent]{},
 		Price:        &Hook[*PriceEvent]{},
 		Order:        &Hook[*OrderEvent]{},
+		Admission:    &Hook[*AdmitEvent]{},
 		Registered:   &Hook[*RegisteredEvent]{},
 		plugins:      make(map[string]*registered),
 	}

@@ -124,6 +124,9 @@ type Quote struct {
 	// Placing is true when the quote is for placing the order (inside its
 	// transaction), false for showing the checkout page.
 	Placing bool
+	// PayWithin, when set, shortens the order's payment window below the
+	// shop's setting (a flash sale's 5 minutes); the shorter one wins.
+	PayWithin time.Duration
 
 	shippingTemplates map[int64]*ShippingTemplate
 	defaultTemplate   int64
@@ -308,6 +311,21 @@ type Pricer interface {
 
 // SetPricer installs the price pipeline; call it once at start-up.
 func (db *DB) SetPricer(p Pricer) { db.pricer = p }
+
+// Admitter admits a checkout to the writer before PlaceOrder opens its
+// transaction. An activity with a few units for many buyers (a flash sale)
+// answers "sold out" here from memory, so the refused thousands never
+// queue for the single writer; the guarded UPDATEs inside the transaction
+// stay the truth. Admit returns done, which PlaceOrder calls once when it
+// is over, with whether this call placed a new order (false: refused,
+// failed, or the token's earlier order returned), so what Admit held can
+// be let go.
+type Admitter interface {
+	Admit(ctx context.Context, in CheckoutInput) (done func(placed bool), err error)
+}
+
+// SetAdmitter installs the checkout admission; call it once at start-up.
+func (db *DB) SetAdmitter(a Admitter) { db.admitter = a }
 
 func (db *DB) priceTx(ctx context.Context, tx *sql.Tx, q *Quote) error {
 	if db.pricer != nil {
@@ -509,6 +527,13 @@ func (db *DB) PlaceOrder(ctx context.Context, in CheckoutInput) (*Order, error) 
 	}
 	var placed *Order
 	var existing int64
+	if db.admitter != nil {
+		done, err := db.admitter.Admit(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { done(placed != nil) }()
+	}
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		if id, err := db.orderIDByToken(ctx, tx, in.CustomerID, in.Token); err == nil {
 			existing = id // a double submit that raced the first
@@ -522,6 +547,7 @@ func (db *DB) PlaceOrder(ctx context.Context, in CheckoutInput) (*Order, error) 
 		return err
 	})
 	if err != nil {
+		placed = nil // rolled back: nothing was placed
 		return nil, err
 	}
 	if placed == nil {
@@ -596,7 +622,10 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		}
 	}
 	now := db.now()
-	minutes := db.intSetting(ctx, tx, SettingPayMinutes, DefaultPayMinutes)
+	window := int64(db.intSetting(ctx, tx, SettingPayMinutes, DefaultPayMinutes)) * 60
+	if w := int64(q.PayWithin / time.Second); w > 0 && w < window {
+		window = w
+	}
 	var ship struct {
 		name, phone, province, city, district, detail, region string
 		pickup                                                any
@@ -617,7 +646,7 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		VALUES (?, ?, 'pending_payment', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.CustomerID, string(q.Delivery), in.Token, q.Pieces(), q.Goods(), q.Discount(), q.Shipping, payable, in.Note,
 		ship.name, ship.phone, ship.province, ship.city, ship.district, ship.detail, ship.region, ship.pickup,
-		now.Unix()+int64(minutes)*60, now.Unix(), now.Unix())
+		now.Unix()+window, now.Unix(), now.Unix())
 	if isUnique(err) {
 		return nil, ErrConflict // the same token, committed meanwhile
 	}
@@ -628,7 +657,7 @@ func (db *DB) insertOrderTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, q
 		Pieces: q.Pieces(), Goods: q.Goods(), Discount: q.Discount(), Shipping: q.Shipping, Payable: payable, Note: in.Note,
 		ShipName: ship.name, ShipPhone: ship.phone, ShipProvince: ship.province, ShipCity: ship.city,
 		ShipDistrict: ship.district, ShipDetail: ship.detail, ShipRegion: ship.region,
-		PayDeadline: time.Unix(now.Unix()+int64(minutes)*60, 0), CreatedAt: time.Unix(now.Unix(), 0)}
+		PayDeadline: time.Unix(now.Unix()+window, 0), CreatedAt: time.Unix(now.Unix(), 0)}
 	if q.Pickup != nil && q.Delivery == DeliveryPickup {
 		o.PickupStoreID = q.Pickup.ID
 	}

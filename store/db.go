@@ -47,6 +47,10 @@ type DB struct {
 	orderHook OrderHook
 	// pricer runs the price pipeline at checkout (SetPricer).
 	pricer Pricer
+	// admitter admits a checkout to the writer (SetAdmitter); nil: all.
+	admitter Admitter
+	// writes counts the write transactions begun (Writes).
+	writes atomic.Uint64
 	// sealer seals secret plugin settings (SetSecretKey); nil: none.
 	sealer cipher.AEAD
 	// distSettings caches the distribution settings for the readers;
@@ -142,6 +146,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 		return fmt.Errorf("begin: %w", ctx.Err())
 	}
 	defer func() { <-db.gate }()
+	db.writes.Add(1)
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -163,6 +168,11 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 	}
 	return nil
 }
+
+// Writes is how many write transactions the store has begun since it was
+// opened: a test (or a benchmark) reads it before and after a load to show
+// which requests touched the writer.
+func (db *DB) Writes() uint64 { return db.writes.Load() }
 
 // WithTx is Write under the name the style guide uses.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
