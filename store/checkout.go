@@ -502,6 +502,10 @@ func (db *DB) quoteTx(ctx context.Context, tx *sql.Tx, in CheckoutInput, placing
 	return q, nil
 }
 
+// SpecLabel is a SKU's spec values (as stored: a JSON array) in words,
+// "红色 / XL".
+func SpecLabel(specValues string) string { return specLabel(specValues) }
+
 func specLabel(specValues string) string {
 	var values []string
 	if err := json.Unmarshal([]byte(specValues), &values); err != nil {

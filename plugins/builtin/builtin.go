@@ -9,6 +9,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/alipay"
 	"github.com/xiaodian/xiaodian/plugins/coupon"
 	"github.com/xiaodian/xiaodian/plugins/distribution"
+	"github.com/xiaodian/xiaodian/plugins/flash"
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
 	"github.com/xiaodian/xiaodian/plugins/limited"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
@@ -33,6 +34,7 @@ func Plugins() []plugins.Plugin {
 		wechat.New(),       // 微信公众号: 网页授权 login and share cards
 		sandbox.New(),      // 模拟支付: demos only, off in production mode
 		distribution.New(), // 分销: commission, levels' discounts
+		flash.New(),        // 秒杀: time slots, flash stock, a sold-out answer from memory
 		limited.New(),      // 限时折扣: a product's price for a time, with a countdown
 		nthhalf.New(),      // 第N件X折: the example plugin of docs/plugins.md
 		fullreduce.New(),   // 满减 / 满折: tiers by amount or pieces
