@@ -16,6 +16,7 @@ import (
 
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/themes"
+	"github.com/xiaodian/xiaodian/views"
 	"github.com/xiaodian/xiaodian/views/i18n"
 )
 
@@ -344,6 +345,11 @@ func (h *Handler) checkoutSubmit(c *gin.Context) error {
 	if !errors.As(err, &ve) && !errors.As(err, &ves) {
 		return err
 	}
+	if na := (*store.NotAdmitted)(nil); errors.As(err, &na) {
+		// Refused before the transaction (sold out): a light page, no
+		// quote, so a rush of refusals stays cheap.
+		return h.checkoutRefused(c, validationMessages(c, err))
+	}
 	stores, rerr := h.db.PickupStores(c.Request.Context(), true)
 	if rerr != nil {
 		return rerr
@@ -355,6 +361,27 @@ func (h *Handler) checkoutSubmit(c *gin.Context) error {
 		}
 	}
 	return h.renderCheckout(c, http.StatusUnprocessableEntity, f, stores, in.Note, token, err)
+}
+
+// checkoutRefused draws the refusal page with 422; its way back is the
+// page the checkout came from, when that is one of the shop's.
+func (h *Handler) checkoutRefused(c *gin.Context, messages []string) error {
+	shell, err := h.accountShell(c, "checkout.page.title", "")
+	if err != nil {
+		return err
+	}
+	t, ok := h.themes.Theme().(themes.PluginTheme)
+	if !ok {
+		return errNoPluginTheme
+	}
+	back := ""
+	if u, err := url.Parse(c.Request.Referer()); err == nil && u.Host == c.Request.Host && strings.HasPrefix(u.Path, "/") {
+		back = u.RequestURI()
+	}
+	shell.Title = i18n.Tc(c.Request.Context(), "checkout.page.title")
+	h.render(c, http.StatusUnprocessableEntity, t.PluginPage(themes.PluginPage{Page: shell, Title: shell.Title, BackURL: cmpOr(back, "/"),
+		Body: views.Refused(messages, back)}))
+	return nil
 }
 
 // validationMessages translates a validation error into its messages.

@@ -324,6 +324,13 @@ type Admitter interface {
 	Admit(ctx context.Context, in CheckoutInput) (done func(placed bool), err error)
 }
 
+// NotAdmitted is PlaceOrder's error when the admission refused the
+// checkout before its transaction; Err is why (a validation error).
+type NotAdmitted struct{ Err error }
+
+func (e *NotAdmitted) Error() string { return "checkout not admitted: " + e.Err.Error() }
+func (e *NotAdmitted) Unwrap() error { return e.Err }
+
 // SetAdmitter installs the checkout admission; call it once at start-up.
 func (db *DB) SetAdmitter(a Admitter) { db.admitter = a }
 
@@ -534,7 +541,7 @@ func (db *DB) PlaceOrder(ctx context.Context, in CheckoutInput) (*Order, error) 
 	if db.admitter != nil {
 		done, err := db.admitter.Admit(ctx, in)
 		if err != nil {
-			return nil, err
+			return nil, &NotAdmitted{Err: err}
 		}
 		defer func() { done(placed != nil) }()
 	}

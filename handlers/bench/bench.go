@@ -27,7 +27,7 @@ import (
 // it is compared to; distributor_centre and team are signed-in
 // distributors of a large referral tree opening 分销中心 and 我的团队.
 var Scenarios = []string{"static", "home", "category", "search", "product", "add_to_cart", "checkout",
-	"checkout_distribution", "distributor_centre", "team"}
+	"checkout_distribution", "distributor_centre", "team", "flash_sale"}
 
 // buying reports whether a scenario needs the bench buyers.
 func buying(name string) bool {
@@ -62,9 +62,12 @@ type Config struct {
 	// Distributors is the referral tree's size for the distribution
 	// scenarios: that many active distributors, treeDepth levels deep.
 	Distributors int
-	Scenarios    []string // which of Scenarios to run, run in Scenarios' order
-	DataDir      string   // prepared folder to keep and reuse; "" for a temporary one
-	Runner       Runner   // starts the servers; ChildProcess from the command line
+	// FlashBuyers and FlashUnits are the flash_sale scenario's buyers
+	// (each tries once) and the units on offer.
+	FlashBuyers, FlashUnits int
+	Scenarios               []string // which of Scenarios to run, run in Scenarios' order
+	DataDir                 string   // prepared folder to keep and reuse; "" for a temporary one
+	Runner                  Runner   // starts the servers; ChildProcess from the command line
 }
 
 // ParseArgs reads the command line of "xiaodian bench" into a Config that
@@ -80,6 +83,8 @@ func ParseArgs(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&cfg.Idle, "idle", 2*time.Second, "idle time before the server's memory is read")
 	fs.IntVar(&cfg.Conns, "conns", 64, "concurrent keep-alive connections")
 	fs.IntVar(&cfg.Distributors, "distributors", 100_000, "distributors in the referral tree of the distribution scenarios")
+	fs.IntVar(&cfg.FlashBuyers, "flash-buyers", 5000, "buyers of the flash_sale scenario, each trying once")
+	fs.IntVar(&cfg.FlashUnits, "flash-units", 100, "units on offer in the flash_sale scenario")
 	scen := fs.String("scenarios", strings.Join(Scenarios, ","), "comma-separated scenarios to run (static always runs: it is the ceiling every ratio is taken against; checkout_distribution brings checkout, its reference)")
 	fs.StringVar(&cfg.DataDir, "data", "", "data folder to prepare once and reuse (default: a temporary folder, removed at the end)")
 	if err := fs.Parse(args); err != nil {
@@ -165,6 +170,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 	}
 	if slices.ContainsFunc(cfg.Scenarios, distributing) {
 		plan.distributors, plan.signedIn = cfg.Distributors, cfg.Conns
+	}
+	if slices.Contains(cfg.Scenarios, "flash_sale") {
+		plan.flashBuyers, plan.flashUnits = cfg.FlashBuyers, cfg.FlashUnits
 	}
 	t, err := prepare(ctx, dir, plan, stderr)
 	if err != nil {
@@ -278,6 +286,8 @@ func runScenario(ctx context.Context, cfg Config, dir, name, base string, t targ
 		l = distLoad(l, t.distJars, []string{distCentrePath})
 	case "team":
 		l = distLoad(l, t.distJars, teamPaths)
+	case "flash_sale":
+		return flashScenario(ctx, cfg, dir, base, t.flash, stderr)
 	}
 	s, err := l.run(ctx)
 	if err != nil {

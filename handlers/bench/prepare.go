@@ -35,6 +35,9 @@ type targets struct {
 	dists, distBuyers   []buyer
 	distJars            []http.CookieJar
 	distBuyerJars       []http.CookieJar
+
+	// The flash_sale scenario's slot, SKU and signed-in buyers.
+	flash flashTarget
 }
 
 // plan is what a run needs prepared.
@@ -43,6 +46,8 @@ type plan struct {
 	buyers       int // plain buyers (0: no buying scenario)
 	distributors int // referral tree size (0: no distribution scenario)
 	signedIn     int // distributors who sign in, and buyers referred under them
+	flashBuyers  int // flash_sale's buyers (0: no flash_sale)
+	flashUnits   int // and the units on offer
 }
 
 // searchWords are what shoppers type: everyday products of the demo shop.
@@ -103,29 +108,45 @@ func prepare(ctx context.Context, dir string, p plan, stderr io.Writer) (t targe
 			phones = append(phones, distBuyerPhone(i))
 		}
 	}
-	if len(phones) == 0 {
-		return t, nil
+	if len(phones) > 0 {
+		if err := prepareShoppers(ctx, app.DB, &t, p, phones, stderr); err != nil {
+			return targets{}, err
+		}
 	}
-	start = time.Now()
-	all, skus, err := prepareBuyers(ctx, app.DB, phones, t.products)
+	if p.flashBuyers > 0 {
+		start = time.Now()
+		if t.flash, err = prepareFlash(ctx, app, p.flashBuyers, p.flashUnits, t.products, t.skus); err != nil {
+			return targets{}, err
+		}
+		fmt.Fprintf(stderr, "bench: %d flash buyers signed in and %d flash units on offer in %s\n", p.flashBuyers, p.flashUnits,
+			time.Since(start).Round(time.Millisecond))
+	}
+	return t, nil
+}
+
+// prepareShoppers prepares the buying scenarios' customers (and those
+// referred under the distributors) and the SKUs they buy.
+func prepareShoppers(ctx context.Context, db *store.DB, t *targets, p plan, phones []string, stderr io.Writer) error {
+	start := time.Now()
+	all, skus, err := prepareBuyers(ctx, db, phones, t.products)
 	if err != nil {
-		return targets{}, err
+		return err
 	}
 	t.buyers, t.distBuyers, t.skus = all[:p.buyers], all[p.buyers:], skus
 	fmt.Fprintf(stderr, "bench: %d buyers and %d SKUs ready in %s\n", len(all), len(t.skus), time.Since(start).Round(time.Millisecond))
 	if len(t.distBuyers) > 0 {
 		start = time.Now()
-		if err := referBuyers(ctx, app.DB, t.distBuyers, t.dists); err != nil {
-			return targets{}, err
+		if err := referBuyers(ctx, db, t.distBuyers, t.dists); err != nil {
+			return err
 		}
-		n, err := earnCommissions(ctx, app.DB, t.distBuyers, t.skus)
+		n, err := earnCommissions(ctx, db, t.distBuyers, t.skus)
 		if err != nil {
-			return targets{}, err
+			return err
 		}
 		fmt.Fprintf(stderr, "bench: %d buyers referred two levels under distributors, %d paid orders for commissions, in %s\n",
 			len(t.distBuyers), n, time.Since(start).Round(time.Millisecond))
 	}
-	return t, nil
+	return nil
 }
 
 // pickTargets lists the leaf categories, the search queries and up to

@@ -243,15 +243,10 @@ func signInOne(ctx context.Context, base, phone string) (http.CookieJar, error) 
 // (Go's CrossOriginProtection checks them), and htmx's header when asked.
 // It returns the status after reading the whole body.
 func post(ctx context.Context, client *http.Client, base, path string, form url.Values, htmx bool) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(form.Encode()))
+	req, err := newPost(ctx, base, path, form)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("Origin", base)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.Header.Set("Sec-Fetch-Mode", "cors")
 	if htmx {
 		req.Header.Set("HX-Request", "true")
 		req.Header.Set("HX-Current-URL", base+"/")
@@ -266,6 +261,20 @@ func post(ctx context.Context, client *http.Client, base, path string, form url.
 		return resp.StatusCode, fmt.Errorf("POST %s: read body: %w", path, cerr)
 	}
 	return resp.StatusCode, nil
+}
+
+// newPost is a form POST with a storefront page's headers.
+func newPost(ctx context.Context, base, path string, form url.Values) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Origin", base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Sec-Fetch-Mode", "cors")
+	return req, nil
 }
 
 // addToCartLoad is the add_to_cart scenario: each signed-in buyer taps

@@ -51,6 +51,15 @@ type Result struct {
 	Distributors *int    `json:"distributors,omitempty"`
 	TreeDepth    *int    `json:"tree_depth,omitempty"`
 	VsCheckout   *Float2 `json:"vs_checkout,omitempty"`
+
+	// flash_sale: the orders created, the units on offer, the buyers (one
+	// attempt each), the sold-out answers and the units sold beyond the
+	// offer (always 0).
+	Orders   *int `json:"orders,omitempty"`
+	Units    *int `json:"units,omitempty"`
+	Buyers   *int `json:"buyers,omitempty"`
+	SoldOut  *int `json:"sold_out,omitempty"`
+	Oversold *int `json:"oversold,omitempty"`
 }
 
 // IdleMemory is the scenario name of the idle memory line.

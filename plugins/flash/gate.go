@@ -22,20 +22,16 @@ import (
 // given back by a cancelled order (or an edit) are offered again.
 const resyncEvery = time.Second
 
-// cacheFor is how long an item's slot and stock are trusted before they
-// are read again.
-const cacheFor = 30 * time.Second
-
 // counter is one item's units in memory.
 type counter struct {
-	id, skuID        int64
-	stock            int64
-	starts, ends     int64 // the slot's window, unix seconds
-	active           bool
-	avail            atomic.Int64 // units free to take
-	inflight         atomic.Int64 // units taken by checkouts not yet over
-	loaded, resynced atomic.Int64 // unix nanoseconds
-	syncing          atomic.Bool
+	id, skuID    int64
+	stock        int64
+	starts, ends int64 // the slot's window, unix seconds
+	active       bool
+	avail        atomic.Int64 // units free to take
+	inflight     atomic.Int64 // units taken by checkouts not yet over
+	resynced     atomic.Int64 // unix nanoseconds
+	syncing      atomic.Bool
 }
 
 // live reports whether the item's slot is on at now.
@@ -57,6 +53,15 @@ func (c *counter) take(n int64) bool {
 	}
 }
 
+// done ends a checkout that took n units: placed, they are sold (the
+// database counts them now); not, they are free again.
+func (c *counter) done(n int64, placed bool) {
+	c.inflight.Add(-n)
+	if !placed {
+		c.avail.Add(n)
+	}
+}
+
 // gate holds the counters of the items checkouts asked for.
 type gate struct {
 	mu    sync.Mutex
@@ -67,29 +72,25 @@ type gate struct {
 var theGate = &gate{items: map[int64]*counter{}}
 
 // forgetAll drops every counter (an admin edit): the next checkout reads
-// the item again. Units in flight are carried over by the reload.
-func forgetAll() { theGate.forget() }
-
-func (g *gate) forget() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for _, c := range g.items {
-		c.loaded.Store(0)
-	}
+// the item afresh. Checkouts in flight finish on the dropped counters; the
+// new ones count from the database, so units those commit later are only
+// ever counted as free (which the guarded UPDATE refuses), never lost.
+func forgetAll() {
+	theGate.mu.Lock()
+	defer theGate.mu.Unlock()
+	clear(theGate.items)
 }
 
-// counter returns the item's counter, loading it from a reader when it is
-// new or stale; nil when the item does not exist.
+// counter returns the item's counter, reading it from a reader the first
+// time; nil when the item does not exist. Two first checkouts at once
+// both read, and the second takes the first one's counter.
 func (g *gate) counter(ctx context.Context, db *store.DB, id int64) (*counter, error) {
-	now := time.Now().UnixNano()
 	g.mu.Lock()
 	c := g.items[id]
-	if c != nil && now-c.loaded.Load() < int64(cacheFor) {
-		g.mu.Unlock()
+	g.mu.Unlock()
+	if c != nil {
 		return c, nil
 	}
-	g.mu.Unlock()
-
 	var it *Item
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -104,28 +105,25 @@ func (g *gate) counter(ctx context.Context, db *store.DB, id int64) (*counter, e
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if c = g.items[id]; c == nil || c.skuID != it.SKUID || c.stock != int64(it.Stock) ||
-		c.starts != it.StartsAt.Unix() || c.ends != it.EndsAt.Unix() || c.active != (it.SaleStatus == "active") {
-		old := c
-		c = &counter{id: id, skuID: it.SKUID, stock: int64(it.Stock), starts: it.StartsAt.Unix(), ends: it.EndsAt.Unix(),
-			active: it.SaleStatus == "active"}
-		if old != nil {
-			c.inflight.Store(old.inflight.Load())
-		}
-		g.items[id] = c
+	if c = g.items[id]; c != nil {
+		return c, nil
 	}
-	c.avail.Store(max(0, int64(it.Stock-it.Sold)-c.inflight.Load()))
-	c.loaded.Store(now)
-	c.resynced.Store(now)
+	c = &counter{id: id, skuID: it.SKUID, stock: int64(it.Stock), starts: it.StartsAt.Unix(), ends: it.EndsAt.Unix(),
+		active: it.SaleStatus == "active"}
+	c.avail.Store(int64(max(0, it.Stock-it.Sold)))
+	c.resynced.Store(time.Now().UnixNano())
+	g.items[id] = c
 	return c, nil
 }
 
 // resync re-reads what is sold of a sold-out item, at most once per
-// resyncEvery, by one caller at a time; the others go on with the count
-// they have.
+// resyncEvery and by one caller at a time, and only while no checkout of
+// it is in flight (before and after the read): a unit then is counted in
+// the database's sold or taken again after, never both, so the count can
+// only err on the side of admitting.
 func (g *gate) resync(ctx context.Context, db *store.DB, c *counter) {
 	now := time.Now().UnixNano()
-	if now-c.resynced.Load() < int64(resyncEvery) || !c.syncing.CompareAndSwap(false, true) {
+	if now-c.resynced.Load() < int64(resyncEvery) || c.inflight.Load() != 0 || !c.syncing.CompareAndSwap(false, true) {
 		return
 	}
 	defer c.syncing.Store(false)
@@ -134,11 +132,10 @@ func (g *gate) resync(ctx context.Context, db *store.DB, c *counter) {
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT sold, stock FROM flash_items WHERE id = ?`, c.id).Scan(&sold, &stock)
 	})
-	if err != nil || stock != c.stock {
-		c.loaded.Store(0) // gone or edited: reload on the next checkout
+	if err != nil || c.inflight.Load() != 0 {
 		return
 	}
-	c.avail.Store(max(0, stock-sold-c.inflight.Load()))
+	c.avail.Store(max(0, stock-sold))
 }
 
 // give returns n units (an unpaid order was cancelled). It runs inside the

@@ -125,12 +125,7 @@ func (p *Plugin) admit(e *plugins.AdmitEvent) error {
 			return store.Invalid("items", "flash.err.sold_out")
 		}
 	}
-	e.OnDone(func(placed bool) {
-		c.inflight.Add(-qty)
-		if !placed {
-			c.avail.Add(qty)
-		}
-	})
+	e.OnDone(func(placed bool) { c.done(qty, placed) })
 	return e.Next()
 }
 
