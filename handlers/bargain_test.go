@@ -152,10 +152,12 @@ func TestBargainStartHelpBuyAndPay(t *testing.T) {
 		t.Fatalf("order goods %d payable %d lines %+v", o.Goods, o.Payable, o.Lines)
 	}
 	var activity, ref string
+	var commission bool
 	if err := a.DB.Read(t.Context(), func(tx *sql.Tx) error {
-		return tx.QueryRow(`SELECT activity, activity_ref FROM order_lines WHERE order_id = ?`, o.ID).Scan(&activity, &ref)
-	}); err != nil || activity != bargain.ID || ref != idStr(bid) {
-		t.Fatalf("line activity %q ref %q %v", activity, ref, err)
+		return tx.QueryRow(`SELECT activity, activity_ref, activity_commission FROM order_lines WHERE order_id = ?`, o.ID).
+			Scan(&activity, &ref, &commission)
+	}); err != nil || activity != bargain.ID || ref != idStr(bid) || commission {
+		t.Fatalf("line activity %q ref %q commission %v (the activity pays none) %v", activity, ref, commission, err)
 	}
 	if b = bargainOf(t, a, bid); b.Status != "bought" || b.OrderID != o.ID {
 		t.Fatalf("bargain after the order: %s %d", b.Status, b.OrderID)

@@ -360,6 +360,7 @@ type Bargain struct {
 	ExpiresAt  time.Time
 	CreatedAt  time.Time
 	Initiator  string // the initiator's nickname or masked phone
+	Avatar     string // the initiator's avatar (media key), "" for none
 	Helps      []Help // filled by Get
 }
 
@@ -367,6 +368,7 @@ type Bargain struct {
 type Help struct {
 	HelperID int64
 	Name     string
+	Avatar   string
 	Cut      store.Fen
 	At       time.Time
 }
@@ -410,7 +412,7 @@ func displayName(nickname, phone string) string {
 
 const bargainCols = `b.id, b.activity_id, b.customer_id, b.sku_id, s.product_id, p.title,
 	CASE WHEN s.image != '' THEN s.image ELSE p.cover END, s.spec_values, b.start_fen, b.floor_fen, b.price_fen, b.helpers, b.helped,
-	b.status, COALESCE(b.order_id, 0), b.expires_at, b.created_at, c.nickname, c.phone`
+	b.status, COALESCE(b.order_id, 0), b.expires_at, b.created_at, c.nickname, c.phone, c.avatar`
 
 func bargainsTx(ctx context.Context, q queryer, where string, args ...any) ([]*Bargain, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+bargainCols+` FROM bargains b JOIN skus s ON s.id = b.sku_id
@@ -425,7 +427,7 @@ func bargainsTx(ctx context.Context, q queryer, where string, args ...any) ([]*B
 		var specs, nick, phone string
 		var exp, created int64
 		if err := rows.Scan(&b.ID, &b.ActivityID, &b.CustomerID, &b.SKUID, &b.ProductID, &b.Title, &b.Image, &specs, &b.Start, &b.Floor,
-			&b.Price, &b.Helpers, &b.Helped, &b.Status, &b.OrderID, &exp, &created, &nick, &phone); err != nil {
+			&b.Price, &b.Helpers, &b.Helped, &b.Status, &b.OrderID, &exp, &created, &nick, &phone, &b.Avatar); err != nil {
 			return nil, fmt.Errorf("bargains: %w", err)
 		}
 		b.SKULabel = specLabel(specs)
@@ -471,7 +473,7 @@ func Get(ctx context.Context, db *store.DB, id int64) (*Bargain, error) {
 		if out, err = bargainTx(ctx, tx, id); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT h.helper_id, c.nickname, c.phone, h.cut_fen, h.created_at FROM bargain_helps h
+		rows, err := tx.QueryContext(ctx, `SELECT h.helper_id, c.nickname, c.phone, c.avatar, h.cut_fen, h.created_at FROM bargain_helps h
 			JOIN customers c ON c.id = h.helper_id WHERE h.bargain_id = ? ORDER BY h.id DESC LIMIT 200`, id)
 		if err != nil {
 			return fmt.Errorf("bargain helps: %w", err)
@@ -481,7 +483,7 @@ func Get(ctx context.Context, db *store.DB, id int64) (*Bargain, error) {
 			var h Help
 			var nick, phone string
 			var at int64
-			if err := rows.Scan(&h.HelperID, &nick, &phone, &h.Cut, &at); err != nil {
+			if err := rows.Scan(&h.HelperID, &nick, &phone, &h.Avatar, &h.Cut, &at); err != nil {
 				return fmt.Errorf("bargain helps: %w", err)
 			}
 			h.Name, h.At = displayName(nick, phone), time.Unix(at, 0)

@@ -166,7 +166,7 @@ func (p *Plugin) bargain(r plugins.Request) error {
 			}
 		}
 	}
-	return r.Page(http.StatusOK, plugins.Page{Title: r.T("bargain.page_title", "title", b.Title), BackURL: "/",
+	return r.Page(http.StatusOK, plugins.Page{Title: r.T("bargain.page_title"), BackURL: "/",
 		Class: "page-bargain", Body: bargainPage(vm)})
 }
 
