@@ -215,6 +215,11 @@ func TestBargainRacingBuysAndCancel(t *testing.T) {
 	if b.Helped != 2 || b.AtFloor() {
 		t.Fatalf("%+v", b)
 	}
+	// More than one piece is refused.
+	if resp, body := A.get(t, "/checkout?sku_id="+idStr(b.SKUID)+"&qty=2&o_bargain="+idStr(bid)); resp.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "砍价商品每次只能买 1 件") {
+		t.Fatalf("qty 2: %d", resp.StatusCode)
+	}
 	const n = 5
 	forms := make([]url.Values, n)
 	for i := range forms {
@@ -265,10 +270,9 @@ func TestBargainRacingBuysAndCancel(t *testing.T) {
 	if o.Goods != b.Price {
 		t.Fatalf("bought again at %d, want %d", o.Goods, b.Price)
 	}
-	// More than one piece is refused.
-	if resp, body := A.get(t, "/checkout?sku_id="+idStr(b.SKUID)+"&qty=2&o_bargain="+idStr(bid)); resp.StatusCode != http.StatusUnprocessableEntity ||
-		!strings.Contains(body, "该砍价已购买") {
-		t.Fatalf("qty 2: %d", resp.StatusCode)
+	// Bought once more: refused.
+	if resp, body := A.get(t, bargain.BuyURL(b)); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "该砍价已购买") {
+		t.Fatalf("bought twice: %d", resp.StatusCode)
 	}
 }
 
@@ -299,8 +303,7 @@ func TestBargainHelpRaces(t *testing.T) {
 	}
 	// Six more helpers race for the last two cuts.
 	var ids []int64
-	for i, p := range []string{"13700000042", "13700000043", "13700000044", "13700000045", "13700000046", "13700000047"} {
-		_ = i
+	for _, p := range []string{"13700000042", "13700000043", "13700000044", "13700000045", "13700000046", "13700000047"} {
 		ids = append(ids, newBuyer(t, otherClient(a), fx, p, false).id)
 	}
 	ok := make([]bool, len(ids))
@@ -417,5 +420,39 @@ func TestBargainAdmin(t *testing.T) {
 	}
 	if _, page = a.get(t, "/p/"+idStr(fx.milk)); strings.Contains(page, `data-testid="bargain-bar"`) {
 		t.Fatal("a stopped activity still shows")
+	}
+}
+
+// The settings: without 自己先砍一刀 a bargain starts uncut; with 仅砍到底价
+// 才能购买 it is bought only at the floor.
+func TestBargainSettingsFloorOnlyNoSelfHelp(t *testing.T) {
+	a := newTestApp(t)
+	fx := seedShop(t, a)
+	aid := bargainActivity(t, a, fx, 2, 5)
+	A := newBuyer(t, a, fx, custPhone, true)
+	a.setupOwner(t)
+	if resp, body := a.postForm(t, "/admin/marketing/bargain", url.Values{"floor_only": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("settings: %d %.2000s", resp.StatusCode, body)
+	}
+	loc, page := A.follow(t, "/bargains/"+idStr(aid)+"/start", nil)
+	bid := bargainIDFrom(t, loc)
+	b := bargainOf(t, a, bid)
+	if b.Helped != 0 || b.Price != b.Start {
+		t.Fatalf("started with a cut: %+v", b)
+	}
+	if strings.Contains(page, `data-testid="bargain-buy"`) || !strings.Contains(page, "砍到底价后可购买") {
+		t.Fatalf("floor only page: %.3000s", page)
+	}
+	if resp, body := A.get(t, bargain.BuyURL(b)); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "砍到底价后才能购买") {
+		t.Fatalf("bought above the floor: %d", resp.StatusCode)
+	}
+	for _, p := range []string{"13700000071", "13700000072"} {
+		newBuyer(t, otherClient(a), fx, p, false).follow(t, "/bargain/"+idStr(bid)+"/help", nil)
+	}
+	if b = bargainOf(t, a, bid); !b.AtFloor() || cutsOf(b) != b.Start-b.Floor {
+		t.Fatalf("two cuts: %+v", b)
+	}
+	if o := A.buyNow(t, b.SKUID, 1, "&o_bargain="+idStr(bid)); o.Goods != 9900 {
+		t.Fatalf("at the floor: %d", o.Goods)
 	}
 }

@@ -101,8 +101,8 @@ func TestParseAndValidate(t *testing.T) {
 		{[]string{"product_id", ""}, "product_id"},
 		{[]string{"floor", "x"}, "floor"},
 		{[]string{"floor", "0"}, "floor"},
-		{[]string{"start", "5.00"}, "start"},       // below the floor
-		{[]string{"start", "9.93"}, "helpers"},     // 3 fen for 5 helpers
+		{[]string{"start", "5.00"}, "start"},   // below the floor
+		{[]string{"start", "9.93"}, "helpers"}, // 3 fen for 5 helpers
 		{[]string{"hours", "0"}, "hours"},
 		{[]string{"hours", "721"}, "hours"},
 		{[]string{"helpers", "0"}, "helpers"},

@@ -152,7 +152,7 @@ func (p *Plugin) bargain(r plugins.Request) error {
 	}
 	vm := bargainView{B: b, Now: r.Store().Now(), FloorOnly: p.FloorOnly(), SelfHelp: p.SelfHelp(), BuyURL: BuyURL(b),
 		ActivityID: b.ActivityID,
-		LoginURL: "/login?next=" + url.QueryEscape(bargainPath+strconv.FormatInt(b.ID, 10))}
+		LoginURL:   "/login?next=" + url.QueryEscape(bargainPath+strconv.FormatInt(b.ID, 10))}
 	if a, err := GetActivity(r.Context(), r.Store(), b.ActivityID); err == nil {
 		vm.Hours = a.Hours
 	} else {
