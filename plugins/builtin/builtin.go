@@ -7,6 +7,7 @@ package builtin
 import (
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/alipay"
+	"github.com/xiaodian/xiaodian/plugins/bargain"
 	"github.com/xiaodian/xiaodian/plugins/coupon"
 	"github.com/xiaodian/xiaodian/plugins/distribution"
 	"github.com/xiaodian/xiaodian/plugins/flash"
@@ -36,6 +37,7 @@ func Plugins() []plugins.Plugin {
 		distribution.New(), // 分销: commission, levels' discounts
 		flash.New(),        // 秒杀: time slots, flash stock, a sold-out answer from memory
 		limited.New(),      // 限时折扣: a product's price for a time, with a countdown
+		bargain.New(),      // 砍价: friends cut the price of a customer's bargain
 		nthhalf.New(),      // 第N件X折: the example plugin of docs/plugins.md
 		fullreduce.New(),   // 满减 / 满折: tiers by amount or pieces
 		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
