@@ -10,6 +10,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/coupon"
 	"github.com/xiaodian/xiaodian/plugins/distribution"
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
+	"github.com/xiaodian/xiaodian/plugins/groupbuy"
 	"github.com/xiaodian/xiaodian/plugins/limited"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
@@ -34,6 +35,7 @@ func Plugins() []plugins.Plugin {
 		sandbox.New(),      // 模拟支付: demos only, off in production mode
 		distribution.New(), // 分销: commission, levels' discounts
 		limited.New(),      // 限时折扣: a product's price for a time, with a countdown
+		groupbuy.New(),     // 拼团: groups that fill, or are refunded automatically
 		nthhalf.New(),      // 第N件X折: the example plugin of docs/plugins.md
 		fullreduce.New(),   // 满减 / 满折: tiers by amount or pieces
 		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
