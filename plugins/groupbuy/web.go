@@ -251,10 +251,29 @@ func Parse(f formView) (*Activity, error) {
 	if e1 != nil || e2 != nil {
 		v.Add("ends_at", "groupbuy.err.window")
 	}
+	// The rules too, so that every bad field is named at once.
+	var rules store.ValidationErrors
+	if err := a.validate(); err != nil && !errors.As(err, &rules) {
+		return nil, err
+	}
+	for _, e := range rules {
+		if !hasField(v, e.Field) {
+			v = append(v, e)
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return a, a.validate()
+	return a, nil
+}
+
+func hasField(v store.ValidationErrors, field string) bool {
+	for _, e := range v {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Plugin) save(r plugins.Request) error {
