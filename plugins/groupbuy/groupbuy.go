@@ -840,7 +840,8 @@ type blockView struct {
 	Activity *Activity
 	Price    store.Fen // the group price of the cheapest SKU
 	Full     store.Fen
-	SKU      int64 // the cheapest SKU, bought by the buttons
+	SKU      int64       // the cheapest SKU, bought by the button
+	SKUs     []skuOption // to choose from when there are several
 	Groups   []*Group
 	Now      time.Time
 }
@@ -868,6 +869,9 @@ func (p *Plugin) block(e *plugins.ProductViewEvent) error {
 			return err
 		}
 		v.Price = a.Price(v.Full)
+		if v.SKUs, err = skusTx(e.Ctx, tx, a); err != nil {
+			return err
+		}
 		if v.Groups, err = openGroupsTx(e.Ctx, tx, a.ID, now, groupsShown); err != nil {
 			return err
 		}

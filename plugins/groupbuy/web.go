@@ -2,8 +2,10 @@ package groupbuy
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -86,27 +88,35 @@ func skusOf(ctx context.Context, db *store.DB, a *Activity) ([]skuOption, string
 			ORDER BY position LIMIT 1), '') FROM products p WHERE p.id = ?`, a.ProductID).Scan(&title, &cover); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, spec_values, price_fen, stock FROM skus WHERE product_id = ? AND deleted_at IS NULL
-			ORDER BY id`, a.ProductID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s skuOption
-			var specs string
-			if err := rows.Scan(&s.ID, &specs, &s.Price, &s.Stock); err != nil {
-				return err
-			}
-			var vals []string
-			_ = json.Unmarshal([]byte(specs), &vals)
-			s.Label = strings.Join(vals, " ")
-			s.Group = a.Price(s.Price)
-			out = append(out, s)
-		}
-		return rows.Err()
+		var err error
+		out, err = skusTx(ctx, tx, a)
+		return err
 	})
 	return out, title, cover, err
+}
+
+// skusTx are the activity's product's SKUs at the group price.
+func skusTx(ctx context.Context, tx *sql.Tx, a *Activity) ([]skuOption, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, spec_values, price_fen, stock FROM skus WHERE product_id = ? AND deleted_at IS NULL
+		ORDER BY id`, a.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []skuOption
+	for rows.Next() {
+		var s skuOption
+		var specs string
+		if err := rows.Scan(&s.ID, &specs, &s.Price, &s.Stock); err != nil {
+			return nil, err
+		}
+		var vals []string
+		_ = json.Unmarshal([]byte(specs), &vals)
+		s.Label = strings.Join(vals, " ")
+		s.Group = a.Price(s.Price)
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // groupView is the group page.
@@ -452,13 +462,15 @@ func (p *Plugin) refundFunc(ctx context.Context, pay *store.Payment, amount stor
 	return res.ProviderRefundID, fmt.Errorf("refund %s %s: %w", outRefundNo, res.Status, plugins.ErrRefundRefused)
 }
 
-// Demo implements plugins.Demoer: a 2人团 at 80 % on a product of the
-// demo catalogue, with one group opened by a demo customer and waiting
-// for a second.
+// Demo implements plugins.Demoer: a 2人团 at 80 % on the best-selling
+// product of the demo catalogue not in a 限时折扣, with a group opened by
+// a demo customer (小美, who cannot sign in: her password is random) and
+// waiting for a second member. The demo group holds no order of its own:
+// whoever joins it completes it and their order goes on to be shipped.
 func (*Plugin) Demo(ctx context.Context, db *store.DB) error {
 	var productID int64
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT p.id FROM products p JOIN categories c ON c.id = p.category_id
+		return tx.QueryRowContext(ctx, `SELECT p.id FROM products p
 			WHERE p.on_shelf = 1 AND p.deleted_at IS NULL AND p.is_virtual = 0
 			AND p.id NOT IN (SELECT product_id FROM limited_discounts WHERE status = 'active')
 			ORDER BY p.sales DESC, p.id LIMIT 1`).Scan(&productID)
@@ -475,19 +487,27 @@ func (*Plugin) Demo(ctx context.Context, db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	// A demo leader's group: the seat is taken without an order, as the
-	// shop would see a group opened by someone who paid.
-	return db.Write(ctx, func(tx *sql.Tx) error {
-		var leader int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM customers ORDER BY id LIMIT 1`).Scan(&leader)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO groupbuy_groups (activity_id, leader_id, size, members, status, created_at, expires_at)
-			VALUES (?, ?, 2, 1, 'open', ?, ?)`, aid, leader, now.Unix(), now.Add(20*time.Hour).Unix())
+	secret := make([]byte, 16)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	cu, err := db.RegisterCustomer(ctx, demoLeaderPhone, hex.EncodeToString(secret))
+	if err != nil {
+		return err
+	}
+	if err := db.UpdateCustomerProfile(ctx, cu.ID, store.CustomerProfile{Nickname: "小美"}); err != nil {
+		return err
+	}
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO groupbuy_groups (activity_id, leader_id, size, members, status, created_at, expires_at)
+			VALUES (?, ?, 2, 1, 'open', ?, ?)`, aid, cu.ID, now.Unix(), now.Add(20*time.Hour).Unix())
 		return err
 	})
+	if err == nil {
+		db.BumpCatalogue()
+	}
+	return err
 }
+
+// demoLeaderPhone is the demo group's leader.
+const demoLeaderPhone = "13900009901"
