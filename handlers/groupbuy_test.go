@@ -401,3 +401,62 @@ func TestGroupBuyDisabled(t *testing.T) {
 		t.Fatalf("group page back on: %d", resp.StatusCode)
 	}
 }
+
+// A group order paid from the wallet is refunded to the wallet, with its
+// ledger row, when the group fails; the line records whether the activity
+// pays commission.
+func TestGroupBuyBalanceRefund(t *testing.T) {
+	f := newPayFixture(t, AppConfig{})
+	ctx := t.Context()
+	p, err := f.a.DB.ProductByID(ctx, mustProductOf(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.a.DB.Now()
+	if _, err := groupbuy.Save(ctx, f.a.DB, &groupbuy.Activity{Name: "杯子拼团", ProductID: p.ID, Percent: 75, Size: 2, Hours: 1,
+		Commission: true, StartsAt: now.Add(-time.Minute), EndsAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.a.DB.PlaceOrder(ctx, store.CheckoutInput{CustomerID: f.buyerID, Items: []store.CheckoutItem{{SKUID: f.sku, Qty: 1}},
+		Delivery: store.DeliveryExpress, AddressID: f.address, Token: "tok-group", Options: map[string]string{"group": "new"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Payable != 75_00+o.Shipping {
+		t.Fatalf("payable %d", o.Payable)
+	}
+	var activity string
+	var commission bool
+	if err := f.a.DB.Read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT activity, activity_commission FROM order_lines WHERE order_id = ?`, o.ID).Scan(&activity, &commission)
+	}); err != nil || activity != groupbuy.ID || !commission {
+		t.Fatalf("line activity %q commission %v %v", activity, commission, err)
+	}
+	f.fund(t, 200_00)
+	if err := f.a.DB.PayWithBalance(ctx, f.buyerID, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.status(t, o.ID); s != store.StatusGrouping {
+		t.Fatalf("paid: %s", s)
+	}
+	f.a.DB.SetClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
+	defer f.a.DB.SetClock(time.Now)
+	if n, err := groupPlugin(t, f.a).Sweep(ctx, f.a.DB); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	checkRefunded(t, f.a, o.ID)
+	if b := f.ledgerSum(t); b != 200_00 {
+		t.Fatalf("balance %d after the refund", b)
+	}
+}
+
+func mustProductOf(t *testing.T, f payFixture) int64 {
+	t.Helper()
+	var id int64
+	if err := f.a.DB.Read(t.Context(), func(tx *sql.Tx) error {
+		return tx.QueryRowContext(t.Context(), `SELECT product_id FROM skus WHERE id = ?`, f.sku).Scan(&id)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
