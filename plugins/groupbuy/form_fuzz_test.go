@@ -37,6 +37,11 @@ func TestPrice(t *testing.T) {
 			t.Errorf("Price(%d) = %d, want %d", c.price, got, c.want)
 		}
 	}
+	for in, want := range map[string]string{"137****0021": "21", "小美": "小", "": "?", "Amy": "A"} {
+		if got := initial(in); got != want {
+			t.Errorf("initial(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if id, ok := parseOption("new"); !ok || id != 0 {
 		t.Error("new")
 	}
