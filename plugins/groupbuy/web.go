@@ -470,10 +470,17 @@ func (p *Plugin) refundFunc(ctx context.Context, pay *store.Payment, amount stor
 func (*Plugin) Demo(ctx context.Context, db *store.DB) error {
 	var productID int64
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT p.id FROM products p
-			WHERE p.on_shelf = 1 AND p.deleted_at IS NULL AND p.is_virtual = 0
-			AND p.id NOT IN (SELECT product_id FROM limited_discounts WHERE status = 'active')
-			ORDER BY p.sales DESC, p.id LIMIT 1`).Scan(&productID)
+		// Away from the 限时折扣 demo, when that plugin is compiled in.
+		var limited int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'limited_discounts'`).
+			Scan(&limited); err != nil {
+			return err
+		}
+		q := `SELECT p.id FROM products p WHERE p.on_shelf = 1 AND p.deleted_at IS NULL AND p.is_virtual = 0`
+		if limited > 0 {
+			q += ` AND p.id NOT IN (SELECT product_id FROM limited_discounts WHERE status = 'active')`
+		}
+		return tx.QueryRowContext(ctx, q+` ORDER BY p.sales DESC, p.id LIMIT 1`).Scan(&productID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
