@@ -753,16 +753,17 @@ func (db *DB) finishRefundTx(ctx context.Context, tx *sql.Tx, refundID int64, pr
 // refund notification, or the reconciliation job's query). For an
 // after-sale, succeeded applies the refund like RefundAftersale does,
 // otherwise the refund is marked failed and the after-sale is refundable
-// again; for a late payment's refund (BeginLateRefund) the attempt becomes
+// again; for a whole-order refund (RefundOrder) the order is refunded and
+// closed, or the refund failed and may be tried again; for a late payment's refund (BeginLateRefund) the attempt becomes
 // refunded_late, or the refund failed and is tried again later. A refund already finished the same way
 // is a no-op (notifications repeat); an unknown number is ErrNotFound.
 func (db *DB) FinishRefund(ctx context.Context, outRefundNo, providerRefundID string, succeeded bool) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		var id int64
-		var aftersaleID sql.NullInt64
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT id, aftersale_id, status FROM refunds WHERE out_refund_no = ?`, outRefundNo).
-			Scan(&id, &aftersaleID, &status)
+		var aftersaleID, orderID sql.NullInt64
+		var status, reason string
+		err := tx.QueryRowContext(ctx, `SELECT id, aftersale_id, order_id, status, reason FROM refunds WHERE out_refund_no = ?`, outRefundNo).
+			Scan(&id, &aftersaleID, &orderID, &status, &reason)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -774,6 +775,10 @@ func (db *DB) FinishRefund(ctx context.Context, outRefundNo, providerRefundID st
 			return nil
 		case status != RefundPending:
 			return fmt.Errorf("refund %s is %s: %w", outRefundNo, status, ErrConflict)
+		case !aftersaleID.Valid && reason == RefundReasonOrder && succeeded:
+			return db.finishOrderRefundTx(ctx, tx, id, providerRefundID, SystemActor)
+		case !aftersaleID.Valid && reason == RefundReasonOrder:
+			return db.failOrderRefundTx(ctx, tx, id, orderID.Int64, SystemActor, "provider: refund failed")
 		case !aftersaleID.Valid:
 			return db.finishLateRefundTx(ctx, tx, id, providerRefundID, succeeded)
 		case succeeded:

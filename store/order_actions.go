@@ -28,7 +28,7 @@ var ErrOrderState = fmt.Errorf("%w: the order's status does not allow this", Err
 type OrderEvent struct {
 	OrderID    int64
 	CustomerID int64
-	Action     string // create, pay, cancel, timeout, reprice, ship, receive, pickup, refund, close
+	Action     string // create, paying, pay, cancel, timeout, reprice, ship, receive, pickup, refund, close
 	From, To   OrderStatus
 	Actor      Actor
 	// For a refund: the order line, the pieces and the amount refunded
@@ -42,6 +42,12 @@ type OrderEvent struct {
 	// quote's order.
 	Quote   *Quote
 	LineIDs []int64
+	// For "paying" (fired inside the payment's transaction just before
+	// the order moves to its paid status, From and To both still
+	// pending_payment): a handler sets *Hold to keep the order in
+	// grouping (拼团中) until it calls ReleaseHeldOrderTx or RefundOrder.
+	// Virtual orders are never held.
+	Hold *bool
 }
 
 // OrderHook runs inside the transaction of every order change: an error

@@ -339,6 +339,18 @@ func (db *DB) markOrderPaidTx(ctx context.Context, tx *sql.Tx, h orderHead, paym
 			return fmt.Errorf("mark paid: %w", err)
 		}
 	}
+	// A plugin may hold the paid order in grouping (拼团中) until its
+	// activity decides (a group buy that must fill first).
+	if to != StatusCompleted {
+		hold := false
+		if err := db.fireOrderEvent(ctx, tx, OrderEvent{OrderID: h.id, CustomerID: h.customerID, Action: "paying",
+			From: h.status, To: h.status, Actor: SystemActor, Hold: &hold}); err != nil {
+			return err
+		}
+		if hold {
+			to = StatusGrouping
+		}
+	}
 	note := provider
 	if err := db.setOrderStatusTx(ctx, tx, h, to, SystemActor, "pay", note, now); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/distribution"
 	"github.com/xiaodian/xiaodian/plugins/flash"
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
+	"github.com/xiaodian/xiaodian/plugins/groupbuy"
 	"github.com/xiaodian/xiaodian/plugins/limited"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
@@ -38,6 +39,7 @@ func Plugins() []plugins.Plugin {
 		flash.New(),        // 秒杀: time slots, flash stock, a sold-out answer from memory
 		limited.New(),      // 限时折扣: a product's price for a time, with a countdown
 		bargain.New(),      // 砍价: friends cut the price of a customer's bargain
+		groupbuy.New(),     // 拼团: groups that fill, or are refunded automatically
 		nthhalf.New(),      // 第N件X折: the example plugin of docs/plugins.md
 		fullreduce.New(),   // 满减 / 满折: tiers by amount or pieces
 		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
