@@ -415,7 +415,7 @@ func TestLoadRefusesOtherHosts(t *testing.T) {
 func TestRunEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := ParseArgs([]string{"--products", "80", "--duration", "300ms", "--conns", "4", "--json",
-		"--warmup", "100ms", "--idle", "50ms", "--data", dir, "--distributors", "300"}, io.Discard)
+		"--warmup", "100ms", "--idle", "50ms", "--data", dir, "--distributors", "300", "--flash-buyers", "300", "--flash-units", "20"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,6 +450,12 @@ func TestRunEndToEnd(t *testing.T) {
 			Distributors *int     `json:"distributors"`
 			TreeDepth    *int     `json:"tree_depth"`
 			VsCheckout   *float64 `json:"vs_checkout"`
+
+			Orders   *int `json:"orders"`
+			Units    *int `json:"units"`
+			Buyers   *int `json:"buyers"`
+			SoldOut  *int `json:"sold_out"`
+			Oversold *int `json:"oversold"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
@@ -465,6 +471,12 @@ func TestRunEndToEnd(t *testing.T) {
 			}
 		}
 		switch r.Scenario {
+		case "flash_sale":
+			wantFields += 5
+			if r.Orders == nil || *r.Orders != 20 || r.Units == nil || *r.Units != 20 || r.Buyers == nil || *r.Buyers != 300 ||
+				r.SoldOut == nil || *r.SoldOut != 280 || r.Oversold == nil || *r.Oversold != 0 {
+				t.Errorf("flash_sale line %s: want 20 orders of 20 units, 280 sold-out answers for 300 buyers", sc.Text())
+			}
 		case "checkout_distribution":
 			wantFields++
 			if r.VsCheckout == nil || *r.VsCheckout <= 0 {
