@@ -141,7 +141,9 @@ func (*Plugin) ID() string { return ID }
 func (*Plugin) Name() string { return "签到" }
 
 // Description implements plugins.Describer.
-func (*Plugin) Description() string { return "每日签到日历，签到送积分，连续签到额外奖励" }
+func (*Plugin) Description() string {
+	return "每日签到日历，签到送积分，连续签到额外奖励"
+}
 
 // Migrations implements plugins.Migrator.
 func (*Plugin) Migrations() fs.FS { return migrations }
