@@ -14,7 +14,7 @@ const DemoPassword = "xiaodian2026"
 
 // DemoPhones are the demo shop's customers with points (the sign-in demo
 // gives them a sign-in history too).
-var DemoPhones = []string{"13800138001", "13800138002", "13800138003"}
+var DemoPhones = []string{"19900001111", "19900002222", "19900003333"}
 
 // DemoCustomer is the demo customer with phone, registered when missing.
 func DemoCustomer(ctx context.Context, db *store.DB, phone string) (int64, error) {
