@@ -226,11 +226,11 @@ func TestDeduction(t *testing.T) {
 		fen     store.Fen
 		pts     int64
 	}{
-		{10000, 100000, DefaultRules, 5000, 5000},       // the 50 % cap
-		{10000, 1234, DefaultRules, 1234, 1234},         // the balance
-		{10001, 100000, DefaultRules, 5000, 5000},       // cap rounded down
-		{0, 100, DefaultRules, 0, 0},                    // nothing to pay
-		{10000, 0, DefaultRules, 0, 0},                  // no points
+		{10000, 100000, DefaultRules, 5000, 5000}, // the 50 % cap
+		{10000, 1234, DefaultRules, 1234, 1234},   // the balance
+		{10001, 100000, DefaultRules, 5000, 5000}, // cap rounded down
+		{0, 100, DefaultRules, 0, 0},              // nothing to pay
+		{10000, 0, DefaultRules, 0, 0},            // no points
 		{10000, 15, Rules{PerYuan: 10, MaxPercent: 100}, 150, 15},
 		{10000, 7, Rules{PerYuan: 1000, MaxPercent: 100}, 0, 0}, // 7 points are worth 0.7 fen
 		{10000, 25, Rules{PerYuan: 1000, MaxPercent: 100}, 2, 20},
