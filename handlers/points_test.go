@@ -428,8 +428,15 @@ func TestPointsRacingCheckoutsSpendOnce(t *testing.T) {
 	if placed != 1 || b.orderCount(t) != before+1 || pointsBalance(t, a, b.id) != 0 {
 		t.Fatalf("%d placed (%v), orders %d → %d, balance %d", placed, codes, before, b.orderCount(t), pointsBalance(t, a, b.id))
 	}
-	// A refused checkout says why.
-	resp, body := b.postForm(t, checkoutPath, forms[0])
+	// A refused checkout says why (posted again: the winner's token
+	// would just lead to its order).
+	lost := 0
+	for i, c := range codes {
+		if c == http.StatusUnprocessableEntity {
+			lost = i
+		}
+	}
+	resp, body := b.postForm(t, checkoutPath, forms[lost])
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "积分余额已变化") {
 		t.Fatalf("stale points: %d %.3000s", resp.StatusCode, body)
 	}
@@ -525,7 +532,48 @@ func TestSigninStreakAndRacing(t *testing.T) {
 	if _, body := a.get(t, "/admin/signin"); !strings.Contains(body, `data-testid="signin-points"`) {
 		t.Fatalf("admin: %.2000s", body)
 	}
+	// The rewards are settings: a bad rule is refused, a good one used
+	// from the next sign-in (day 2 of the streak now gives 10 + 20).
+	resp, body := a.postForm(t, "/admin/marketing/signin", url.Values{"daily": {"10"}, "bonuses": {"2:20,x"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "天数:积分") {
+		t.Fatalf("bad bonuses: %d %.2000s", resp.StatusCode, body)
+	}
+	if resp, _ := a.postForm(t, "/admin/marketing/signin", url.Values{"daily": {"10"}, "bonuses": {"2:20"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save bonuses: %d", resp.StatusCode)
+	}
+	before := pointsBalance(t, a, b.id)
+	day = day.AddDate(0, 0, 1)
+	b.postForm(t, "/signin", nil)
+	if got := pointsBalance(t, a, b.id) - before; got != 30 {
+		t.Fatalf("day 2 with the new rules gave %d", got)
+	}
 	pointsLedgerSound(t, a)
+}
+
+// 我的积分 pages its ledger; another customer's account is not reachable.
+func TestPointsHistoryPages(t *testing.T) {
+	a := newTestApp(t)
+	fx := seedShop(t, a)
+	b := newBuyer(t, a, fx, custPhone, false)
+	for range 25 {
+		givePoints(t, a, b.id, 1)
+	}
+	_, page := b.get(t, "/me/points")
+	if strings.Count(page, `data-testid="points-row"`) != 20 || !strings.Contains(page, `href="/me/points?page=2"`) {
+		t.Fatalf("page 1: %.3000s", page)
+	}
+	_, page = b.get(t, "/me/points?page=2")
+	if strings.Count(page, `data-testid="points-row"`) != 5 || !strings.Contains(page, `data-testid="points-prev"`) {
+		t.Fatalf("page 2: %.3000s", page)
+	}
+	other := newBuyer(t, newClientFor(a), fx, "13900139000", false)
+	_, page = other.get(t, "/me/points")
+	if !strings.Contains(page, `data-testid="points-balance">0<`) || strings.Contains(page, `data-testid="points-row"`) {
+		t.Fatalf("another customer sees: %.2000s", page)
+	}
+	if resp, _ := other.get(t, "/admin/points/customers/"+idStr(b.id)); resp.StatusCode == http.StatusOK {
+		t.Fatal("a customer reaches the back office's points")
+	}
 }
 
 // Either plugin switched off at run time: the shop still sells; sign-in

@@ -314,6 +314,13 @@ func refundTx(ctx context.Context, tx *sql.Tx, orderID int64, goods store.Fen, n
 	if err != nil {
 		return fmt.Errorf("points refund: %w", err)
 	}
+	if base == 0 {
+		// Not earned on (the plugin was off at payment, or it earned
+		// nothing): the goods paid are still the measure of the refund.
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(paid_fen - shipping_fen, 0) FROM orders WHERE id = ?`, orderID).Scan(&base); err != nil {
+			return fmt.Errorf("points refund: %w", err)
+		}
+	}
 	refunded += goods
 	ref := orderRef(orderID)
 	dueBack := Share(spent, refunded, base) - spentBack
@@ -342,8 +349,8 @@ func refundTx(ctx context.Context, tx *sql.Tx, orderID int64, goods store.Fen, n
 		withdrawn += due
 		short += due - take
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE points_orders SET spent_back = ?, withdrawn = ?, short = ?, refunded_fen = ? WHERE order_id = ?`,
-		spentBack, withdrawn, short, int64(refunded), orderID)
+	_, err = tx.ExecContext(ctx, `UPDATE points_orders SET spent_back = ?, withdrawn = ?, short = ?, base_fen = ?, refunded_fen = ?
+		WHERE order_id = ?`, spentBack, withdrawn, short, int64(base), int64(refunded), orderID)
 	return err
 }
 
