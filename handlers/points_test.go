@@ -630,6 +630,9 @@ func TestPointsAndSigninSwitchedOff(t *testing.T) {
 	if _, me := b.get(t, "/me"); strings.Contains(me, `href="/signin"`) {
 		t.Fatal("the member page links a switched-off sign-in")
 	}
+	if _, mine := b.get(t, "/me/points"); strings.Contains(mine, `href="/signin"`) {
+		t.Fatal("我的积分 links a switched-off sign-in")
+	}
 	o = b.buyNow(t, skuOf(t, a, fx.kidsMilk, ""), 1, "&o_points=1")
 	if fen, _ := pointsAdjustment(o); fen != 5000 { // all 5000 points: under half of ¥198
 		t.Fatalf("points with sign-in off: %d", fen)

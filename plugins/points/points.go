@@ -71,7 +71,12 @@ var DefaultRules = Rules{EarnPerYuan: 1, PerYuan: 100, MaxPercent: 50, Invite: 1
 type Plugin struct {
 	mu    sync.RWMutex
 	rules Rules
+	reg   *plugins.Registry
 }
+
+// signinID is the 签到 plugin's id (it imports this package, not the
+// other way round): 我的积分 links its calendar while it is on.
+const signinID = "signin"
 
 // New returns the plugin with the default rules.
 func New() *Plugin { return &Plugin{rules: DefaultRules} }
@@ -167,6 +172,7 @@ func Earned(paid store.Fen, rate int64) int64 {
 // Register binds the checkout filter, the order events and the invite
 // reward.
 func (p *Plugin) Register(r *plugins.Registry) error {
+	p.reg = r
 	if err := plugins.Bind(r, r.Price, ID, plugins.Handler[*plugins.PriceEvent]{ID: "spend",
 		Priority: plugins.PricePoints + 10, Func: p.price}); err != nil {
 		return err

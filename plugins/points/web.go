@@ -65,6 +65,7 @@ type mineView struct {
 	Page    int
 	More    bool
 	Rules   Rules
+	Signin  bool // the 签到 plugin is on
 }
 
 func (p *Plugin) mine(r plugins.Request) error {
@@ -78,7 +79,8 @@ func (p *Plugin) mine(r plugins.Request) error {
 	if err != nil {
 		return err
 	}
-	vm := mineView{Balance: bal, Entries: entries, Page: page, More: page*pageSize < total, Rules: p.Rules()}
+	vm := mineView{Balance: bal, Entries: entries, Page: page, More: page*pageSize < total, Rules: p.Rules(),
+		Signin: p.reg != nil && p.reg.Enabled(signinID)}
 	return r.Page(http.StatusOK, plugins.Page{Title: r.T("points.mine.title"), BackURL: "/me", Class: "page-points", Body: minePage(vm)})
 }
 
