@@ -15,7 +15,9 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/groupbuy"
 	"github.com/xiaodian/xiaodian/plugins/limited"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
+	"github.com/xiaodian/xiaodian/plugins/points"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
+	"github.com/xiaodian/xiaodian/plugins/signin"
 	"github.com/xiaodian/xiaodian/plugins/wechat"
 	"github.com/xiaodian/xiaodian/plugins/wechatpay"
 )
@@ -43,5 +45,7 @@ func Plugins() []plugins.Plugin {
 		nthhalf.New(),      // 第N件X折: the example plugin of docs/plugins.md
 		fullreduce.New(),   // 满减 / 满折: tiers by amount or pieces
 		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
+		points.New(),       // 积分: earned on payment, spent at checkout, one ledger
+		signin.New(),       // 签到: calendar, daily and streak points (through 积分)
 	}
 }
