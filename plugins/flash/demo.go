@@ -9,8 +9,10 @@ import (
 )
 
 // Demo implements plugins.Demoer: a slot on now with three SKUs (one of
-// each of 母婴, 服饰鞋包 and 食品生鲜) at about 6折, 20 units each, one per
-// customer, and tomorrow's 10:00 slot with two more.
+// each of 服饰鞋包, 运动户外 and 家居日用) at about 6折, 20 units each, one per
+// customer, and tomorrow's 10:00 slot with two more. The categories are
+// those no other tool's demo puts an activity price on (拼团 takes the
+// apples, 砍价 the milk powder, 限时折扣 数码家电).
 func (*Plugin) Demo(ctx context.Context, db *store.DB) error {
 	type pick struct {
 		sku   int64
@@ -18,7 +20,7 @@ func (*Plugin) Demo(ctx context.Context, db *store.DB) error {
 	}
 	var picks []pick
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		for _, top := range []string{"母婴", "服饰鞋包", "食品生鲜", "家居日用", "美妆护肤"} {
+		for _, top := range []string{"服饰鞋包", "运动户外", "家居日用", "图书文具", "美妆护肤"} {
 			var p pick
 			err := tx.QueryRowContext(ctx, `SELECT s.id, s.price_fen FROM skus s JOIN products p ON p.id = s.product_id
 				JOIN categories c ON c.id = p.category_id JOIN categories t ON t.id = c.parent_id
