@@ -270,7 +270,7 @@ func SaveSale(ctx context.Context, db *store.DB, s *Sale) (int64, error) {
 		return nil
 	})
 	if err == nil {
-		forgetAll()
+		forgetAll(db)
 		db.BumpCatalogue()
 	}
 	return id, err
@@ -290,7 +290,7 @@ func StopSale(ctx context.Context, db *store.DB, id int64) error {
 		return nil
 	})
 	if err == nil {
-		forgetAll()
+		forgetAll(db)
 		db.BumpCatalogue()
 	}
 	return err
@@ -359,7 +359,7 @@ func SaveItem(ctx context.Context, db *store.DB, it *Item) (int64, error) {
 		return err
 	})
 	if err == nil {
-		forgetAll()
+		forgetAll(db)
 		db.BumpCatalogue()
 	}
 	return id, err
@@ -386,7 +386,7 @@ func RemoveItem(ctx context.Context, db *store.DB, saleID, id int64) error {
 		return nil
 	})
 	if err == nil {
-		forgetAll()
+		forgetAll(db)
 		db.BumpCatalogue()
 	}
 	return err

@@ -32,6 +32,45 @@ type counter struct {
 	inflight     atomic.Int64 // units taken by checkouts not yet over
 	resynced     atomic.Int64 // unix nanoseconds
 	syncing      atomic.Bool
+
+	// perUser is the item's limit; holds are the units each customer has
+	// taken through this counter (in flight or placed), so a customer's
+	// second try is refused here instead of holding a unit others wait
+	// for. Units held before the counter was made are the database's to
+	// count (the order's transaction checks the limit too).
+	perUser int64
+	mu      sync.Mutex
+	holds   map[int64]int64
+}
+
+// hold records n more units for the customer, or reports how many they
+// hold when that would pass the limit.
+func (c *counter) hold(customer, n int64) (had int64, ok bool) {
+	if c.perUser <= 0 || customer <= 0 {
+		return 0, true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	had = c.holds[customer]
+	if had+n > c.perUser {
+		return had, false
+	}
+	c.holds[customer] = had + n
+	return had, true
+}
+
+// unhold forgets n of the customer's units (not placed, or cancelled).
+func (c *counter) unhold(customer, n int64) {
+	if c.perUser <= 0 || customer <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h := c.holds[customer] - n; h > 0 {
+		c.holds[customer] = h
+	} else {
+		delete(c.holds, customer)
+	}
 }
 
 // live reports whether the item's slot is on at now.
@@ -68,17 +107,29 @@ type gate struct {
 	items map[int64]*counter
 }
 
-// theGate is the plugin's gate: one shop per process.
-var theGate = &gate{items: map[int64]*counter{}}
+// gates are the gates of the shops open in this process, by database (a
+// test or an in-process benchmark opens several; item ids repeat).
+var gates sync.Map // *store.DB → *gate
 
-// forgetAll drops every counter (an admin edit): the next checkout reads
-// the item afresh. Checkouts in flight finish on the dropped counters; the
-// new ones count from the database, so units those commit later are only
-// ever counted as free (which the guarded UPDATE refuses), never lost.
-func forgetAll() {
-	theGate.mu.Lock()
-	defer theGate.mu.Unlock()
-	clear(theGate.items)
+// gateOf is the shop's gate.
+func gateOf(db *store.DB) *gate {
+	if g, ok := gates.Load(db); ok {
+		return g.(*gate)
+	}
+	g, _ := gates.LoadOrStore(db, &gate{items: map[int64]*counter{}})
+	return g.(*gate)
+}
+
+// forgetAll drops every counter of the shop (an admin edit): the next
+// checkout reads the item afresh. Checkouts in flight finish on the
+// dropped counters; the new ones count from the database, so units those
+// commit later are only ever counted as free (which the guarded UPDATE
+// refuses), never lost.
+func forgetAll(db *store.DB) {
+	g := gateOf(db)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.items)
 }
 
 // counter returns the item's counter, reading it from a reader the first
@@ -109,7 +160,7 @@ func (g *gate) counter(ctx context.Context, db *store.DB, id int64) (*counter, e
 		return c, nil
 	}
 	c = &counter{id: id, skuID: it.SKUID, stock: int64(it.Stock), starts: it.StartsAt.Unix(), ends: it.EndsAt.Unix(),
-		active: it.SaleStatus == "active"}
+		active: it.SaleStatus == "active", perUser: int64(it.PerUser), holds: map[int64]int64{}}
 	c.avail.Store(int64(max(0, it.Stock-it.Sold)))
 	c.resynced.Store(time.Now().UnixNano())
 	g.items[id] = c
@@ -138,14 +189,15 @@ func (g *gate) resync(ctx context.Context, db *store.DB, c *counter) {
 	c.avail.Store(max(0, stock-sold))
 }
 
-// give returns n units (an unpaid order was cancelled). It runs inside the
+// give returns the customer's n units (an unpaid order was cancelled). It runs inside the
 // cancelling transaction, before it commits: should that roll back, the
 // count errs on the side of admitting, which the guarded UPDATE refuses.
-func (g *gate) give(id, n int64) {
+func (g *gate) give(id, customer, n int64) {
 	g.mu.Lock()
 	c := g.items[id]
 	g.mu.Unlock()
 	if c != nil {
 		c.avail.Add(n)
+		c.unhold(customer, n)
 	}
 }

@@ -103,7 +103,7 @@ func (p *Plugin) admit(e *plugins.AdmitEvent) error {
 	if id == 0 || e.Store == nil {
 		return e.Next()
 	}
-	c, err := theGate.counter(e.Ctx, e.Store, id)
+	c, err := gateOf(e.Store).counter(e.Ctx, e.Store, id)
 	if err != nil {
 		return err
 	}
@@ -120,12 +120,22 @@ func (p *Plugin) admit(e *plugins.AdmitEvent) error {
 		return e.Next()
 	}
 	if !c.take(qty) {
-		theGate.resync(e.Ctx, e.Store, c)
+		gateOf(e.Store).resync(e.Ctx, e.Store, c)
 		if !c.take(qty) {
 			return store.Invalid("items", "flash.err.sold_out")
 		}
 	}
-	e.OnDone(func(placed bool) { c.done(qty, placed) })
+	customer := e.Input.CustomerID
+	if had, ok := c.hold(customer, qty); !ok {
+		c.done(qty, false)
+		return store.Invalid("items", "flash.err.limit", "n", c.perUser, "had", had)
+	}
+	e.OnDone(func(placed bool) {
+		c.done(qty, placed)
+		if !placed {
+			c.unhold(customer, qty)
+		}
+	})
 	return e.Next()
 }
 
@@ -241,7 +251,7 @@ func (p *Plugin) order(e *plugins.OrderEvent) error {
 			}
 		}
 	case e.To == store.StatusCancelled && e.From == store.StatusPendingPayment:
-		if err := release(e.Ctx, e.Tx, e.OrderID); err != nil {
+		if err := release(e.Ctx, e.Store, e.Tx, e.OrderID); err != nil {
 			return err
 		}
 	}
@@ -249,16 +259,16 @@ func (p *Plugin) order(e *plugins.OrderEvent) error {
 }
 
 // release gives an unpaid order's units back to their items.
-func release(ctx context.Context, tx *sql.Tx, orderID int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT item_id, qty FROM flash_buys WHERE order_id = ? AND status = 'held'`, orderID)
+func release(ctx context.Context, db *store.DB, tx *sql.Tx, orderID int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT item_id, customer_id, qty FROM flash_buys WHERE order_id = ? AND status = 'held'`, orderID)
 	if err != nil {
 		return fmt.Errorf("flash sale: %w", err)
 	}
-	type held struct{ item, qty int64 }
+	type held struct{ item, customer, qty int64 }
 	var hs []held
 	for rows.Next() {
 		var h held
-		if err := rows.Scan(&h.item, &h.qty); err != nil {
+		if err := rows.Scan(&h.item, &h.customer, &h.qty); err != nil {
 			rows.Close()
 			return fmt.Errorf("flash sale: %w", err)
 		}
@@ -275,7 +285,7 @@ func release(ctx context.Context, tx *sql.Tx, orderID int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE flash_buys SET status = 'released' WHERE order_id = ? AND item_id = ?`, orderID, h.item); err != nil {
 			return fmt.Errorf("flash sale: %w", err)
 		}
-		theGate.give(h.item, h.qty)
+		gateOf(db).give(h.item, h.customer, h.qty)
 	}
 	return nil
 }
