@@ -30,14 +30,15 @@ const (
 	distPromoProducts = 10
 )
 
-// distributorRoutes registers the distributor centre; personal, never cached.
+// distributorRoutes registers the distributor centre; personal pages, the
+// centre and the team kept per distributor until the next write.
 func (h *Handler) distributorRoutes(r *gin.Engine) {
 	g := r.Group(distPath, h.requireCustomer)
-	g.GET("", h.wrap(h.distCentre))
+	g.GET("", h.privateCached(h.distCentre))
 	g.POST("/apply", h.wrap(h.distApply))
 	g.GET("/commissions", h.wrap(h.distCommissions))
 	g.GET("/orders", h.wrap(h.distOrders))
-	g.GET("/team", h.wrap(h.distTeam))
+	g.GET("/team", h.privateCached(h.distTeam))
 	g.GET("/withdraw", h.wrap(h.distWithdrawPage))
 	g.POST("/withdraw", h.wrap(h.distWithdraw))
 	g.GET("/withdrawals", h.wrap(h.distWithdrawals))

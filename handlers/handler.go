@@ -68,6 +68,7 @@ type Handler struct {
 	opts     Options
 	sessions *sessionStore
 	pages    *pageCache
+	private  *pageCache // customers' own pages (privateCached)
 	pcfg     *pluginConfig
 	gateways *http.Client
 	// bg counts background work (late-payment refunds); bgSlots bounds it.
@@ -102,7 +103,7 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	}
 	return &Handler{
 		db: o.DB, media: o.Media, plugins: o.Plugins, themes: o.Themes, log: o.Logger, opts: o,
-		sessions: ss, pages: newPageCache(2000),
+		sessions: ss, pages: newPageCache(2000), private: newPrivateCache(),
 		pcfg: &pluginConfig{overrides: o.PluginOverrides}, gateways: gatewayClient(),
 		bgSlots: make(chan struct{}, 4), pluginAssets: assets, pluginCSS: css,
 	}, nil

@@ -41,6 +41,12 @@ type cachedPage struct {
 // pageCacheBytes bounds the memory the page cache holds.
 const pageCacheBytes = 24 << 20
 
+// newPrivateCache is the cache of customers' own pages: smaller, so the
+// storefront's shared pages are not pushed out by them.
+func newPrivateCache() *pageCache {
+	return &pageCache{max: 4096, maxBytes: 8 << 20, entries: map[string]*list.Element{}, lru: list.New()}
+}
+
 func newPageCache(max int) *pageCache {
 	return &pageCache{max: max, maxBytes: pageCacheBytes, entries: map[string]*list.Element{}, lru: list.New()}
 }
@@ -111,29 +117,75 @@ func (h *Handler) cached(fn HandlerFunc) gin.HandlerFunc {
 		}
 		key := h.pageKey(c)
 		if p := h.pages.get(key); p != nil {
-			h.servePage(c, p)
+			h.servePage(c, p, false)
 			return
 		}
-		orig := c.Writer
-		cw := &captureWriter{ResponseWriter: orig, status: http.StatusOK}
-		if gw, ok := orig.(*gzipWriter); ok {
-			cw.ResponseWriter = gw.ResponseWriter
-		}
-		c.Writer = cw
-		inner(c)
-		c.Writer = orig
-		p := &cachedPage{key: key, status: cw.status, ctype: cw.Header().Get("Content-Type"), plain: bytes.Clone(cw.buf.Bytes())}
-		var gz bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-		zw.Write(p.plain)
-		zw.Close()
-		p.gzipped = gz.Bytes()
-		sum := sha256.Sum256(p.plain)
-		p.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
+		p := capture(c, inner, key, gzip.BestCompression)
 		if p.status == http.StatusOK {
 			h.pages.put(p)
 		}
-		h.servePage(c, p)
+		h.servePage(c, p, false)
+	}
+}
+
+// capture runs inner with its answer recorded, and returns it as a page
+// (gzipped at level) under key.
+func capture(c *gin.Context, inner gin.HandlerFunc, key string, level int) *cachedPage {
+	orig := c.Writer
+	cw := &captureWriter{ResponseWriter: orig, status: http.StatusOK}
+	if gw, ok := orig.(*gzipWriter); ok {
+		cw.ResponseWriter = gw.ResponseWriter
+	}
+	c.Writer = cw
+	inner(c)
+	c.Writer = orig
+	p := &cachedPage{key: key, status: cw.status, ctype: cw.Header().Get("Content-Type"), plain: bytes.Clone(cw.buf.Bytes())}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, level)
+	zw.Write(p.plain)
+	zw.Close()
+	p.gzipped = gz.Bytes()
+	sum := sha256.Sum256(p.plain)
+	p.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
+	return p
+}
+
+// privateCached serves a signed-in customer's own GET page (分销中心, 我的团队)
+// from the private page cache, keyed by the customer, the URL, the locale,
+// the day and the store's Version: any write transaction in the shop gives
+// a new version, so a kept page is exact — it is what drawing the page now
+// would give. The route must run after requireCustomer, and fn must depend
+// only on the customer, the URL, the locale and the database. Pages are
+// drawn afresh on a miss and kept only when 200.
+func (h *Handler) privateCached(fn HandlerFunc) gin.HandlerFunc {
+	inner := h.wrap(fn)
+	return func(c *gin.Context) {
+		cu := currentCustomer(c)
+		if c.Request.Method != http.MethodGet || cu == nil || c.Query("lang") != "" || c.Query(themePreviewParam) != "" {
+			inner(c)
+			return
+		}
+		// The version is read before drawing: a write that lands while the
+		// page is drawn makes a new version, and this entry is never used.
+		var b strings.Builder
+		b.WriteString("c")
+		b.WriteString(itoa(cu.ID))
+		b.WriteByte('|')
+		b.WriteString(strconv.FormatUint(h.db.Version(), 10))
+		b.WriteByte('|')
+		b.WriteString(h.db.Now().Format("20060102"))
+		b.WriteByte('|')
+		b.WriteString(h.pageKey(c))
+		key := b.String()
+		if p := h.private.get(key); p != nil {
+			h.servePage(c, p, true)
+			return
+		}
+		p := capture(c, inner, key, gzip.BestSpeed)
+		if p.status == http.StatusOK && !c.IsAborted() {
+			h.private.put(p)
+		}
+		h.servePage(c, p, true)
 	}
 }
 
@@ -167,8 +219,9 @@ func (h *Handler) pageKey(c *gin.Context) string {
 }
 
 // servePage writes a cached page, gzipped when the client accepts it, with
-// an ETag for conditional requests.
-func (h *Handler) servePage(c *gin.Context, p *cachedPage) {
+// an ETag for conditional requests; a private page is marked so no shared
+// cache keeps it.
+func (h *Handler) servePage(c *gin.Context, p *cachedPage, private bool) {
 	w := c.Writer
 	gw, compressing := w.(*gzipWriter)
 	if compressing {
@@ -179,7 +232,11 @@ func (h *Handler) servePage(c *gin.Context, p *cachedPage) {
 	hd.Set("Content-Type", p.ctype)
 	hd.Set("ETag", p.etag)
 	hd.Set("Vary", "Accept-Encoding, HX-Request")
-	hd.Set("Cache-Control", "no-cache")
+	if private {
+		hd.Set("Cache-Control", "private, no-cache")
+	} else {
+		hd.Set("Cache-Control", "no-cache")
+	}
 	if match := c.GetHeader("If-None-Match"); match != "" && match == p.etag {
 		hd.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)

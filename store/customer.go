@@ -244,6 +244,10 @@ func (db *DB) AuthenticateCustomer(ctx context.Context, phone, password string) 
 
 // CustomerByID returns one customer, disabled or not.
 func (db *DB) CustomerByID(ctx context.Context, id int64) (*Customer, error) {
+	version := db.Version()
+	if c, ok := db.customerMemo.get(version, id); ok {
+		return &c, nil
+	}
 	var c Customer
 	var hash string
 	var created int64
@@ -262,6 +266,7 @@ func (db *DB) CustomerByID(ctx context.Context, id int64) (*Customer, error) {
 	if last.Valid {
 		c.LastLoginAt = time.Unix(last.Int64, 0)
 	}
+	db.customerMemo.put(version, id, c)
 	return &c, nil
 }
 

@@ -49,8 +49,13 @@ type DB struct {
 	pricer Pricer
 	// admitter admits a checkout to the writer (SetAdmitter); nil: all.
 	admitter Admitter
-	// writes counts the write transactions begun (Writes).
-	writes atomic.Uint64
+	// writes counts the write transactions begun (Writes), ended those
+	// over (Version).
+	writes, ended atomic.Uint64
+	// Every request reads its session and its customer: kept in memory
+	// until the next write (memo.go).
+	sessionMemo  *memo[string, sessionRow]
+	customerMemo *memo[int64, Customer]
 	// sealer seals secret plugin settings (SetSecretKey); nil: none.
 	sealer cipher.AEAD
 	// distSettings caches the distribution settings for the readers;
@@ -108,7 +113,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 
-	db := &DB{w: w, r: r, now: time.Now, gate: make(chan struct{}, 1)}
+	db := &DB{w: w, r: r, now: time.Now, gate: make(chan struct{}, 1),
+		sessionMemo: newMemo[string, sessionRow](4096), customerMemo: newMemo[int64, Customer](4096)}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -147,6 +153,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 	}
 	defer func() { <-db.gate }()
 	db.writes.Add(1)
+	defer db.ended.Add(1) // after the commit (or rollback), before the next writer
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -173,6 +180,13 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 // opened: a test (or a benchmark) reads it before and after a load to show
 // which requests touched the writer.
 func (db *DB) Writes() uint64 { return db.writes.Load() }
+
+// Version changes after every write transaction is over. What is read
+// after reading Version reflects every write it counts, so a page drawn
+// after reading it may be kept under it: a later write gives a new
+// version, and the kept page is never served again. Private page caches
+// key on it (see handlers' privateCached).
+func (db *DB) Version() uint64 { return db.ended.Load() }
 
 // WithTx is Write under the name the style guide uses.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

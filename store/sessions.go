@@ -8,17 +8,33 @@ import (
 	"time"
 )
 
-// SessionData returns the encoded data of a live session.
+// sessionRow is a session as the memo keeps it.
+type sessionRow struct {
+	data    []byte
+	expires int64
+}
+
+// SessionData returns the encoded data of a live session (the caller must
+// not modify it). Until the next write it is read from memory.
 func (db *DB) SessionData(ctx context.Context, id string) ([]byte, error) {
-	var data []byte
-	err := db.r.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id = ? AND expires_at > ?`, id, db.now().Unix()).Scan(&data)
+	now := db.now().Unix()
+	version := db.Version()
+	if s, ok := db.sessionMemo.get(version, id); ok {
+		if s.expires <= now {
+			return nil, ErrNotFound
+		}
+		return s.data, nil
+	}
+	var s sessionRow
+	err := db.r.QueryRowContext(ctx, `SELECT data, expires_at FROM sessions WHERE id = ? AND expires_at > ?`, id, now).Scan(&s.data, &s.expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return data, nil
+	db.sessionMemo.put(version, id, s)
+	return s.data, nil
 }
 
 // SaveSession stores (or replaces) a session's data until expires.
