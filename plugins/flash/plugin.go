@@ -130,10 +130,14 @@ func (p *Plugin) admit(e *plugins.AdmitEvent) error {
 		c.done(qty, false)
 		return store.Invalid("items", "flash.err.limit", "n", c.perUser, "had", had)
 	}
+	db := e.Store
 	e.OnDone(func(placed bool) {
 		c.done(qty, placed)
 		if !placed {
 			c.unhold(customer, qty)
+		} else if c.avail.Load() == 0 {
+			// Sold out, committed: visitors' cached pages say so now.
+			db.BumpCatalogue()
 		}
 	})
 	return e.Next()
