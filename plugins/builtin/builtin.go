@@ -14,6 +14,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
 	"github.com/xiaodian/xiaodian/plugins/groupbuy"
 	"github.com/xiaodian/xiaodian/plugins/limited"
+	"github.com/xiaodian/xiaodian/plugins/memberlevel"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
 	"github.com/xiaodian/xiaodian/plugins/wechat"
@@ -43,5 +44,6 @@ func Plugins() []plugins.Plugin {
 		nthhalf.New(),      // 第N件X折: the example plugin of docs/plugins.md
 		fullreduce.New(),   // 满减 / 满折: tiers by amount or pieces
 		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
+		memberlevel.New(),  // 会员等级: growth from spending, levels with a member discount
 	}
 }
