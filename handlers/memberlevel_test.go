@@ -96,6 +96,14 @@ func TestMemberLevelGrowth(t *testing.T) {
 	a.setupOwner(t)
 	ctx := t.Context()
 	ids := memberLevels(t, a)
+	// The product page names each level's price, the same for everyone.
+	visitor := newClientFor(a)
+	for _, c := range []*testApp{a, visitor, visitor} {
+		if _, page := c.get(t, "/p/"+idStr(fx.milk)); !strings.Contains(page, `data-testid="member-price"`) ||
+			!strings.Contains(page, "¥233.24") || !strings.Contains(page, "¥226.10") {
+			t.Fatalf("product page strip: %.3000s", page)
+		}
+	}
 	b := newBuyer(t, a, fx, custPhone, true)
 	milk := skuOf(t, a, fx.milk, "1罐") // ¥238
 
@@ -354,11 +362,19 @@ func TestMemberLevelAdmin(t *testing.T) {
 	ledgerConsistent(t, a)
 
 	// Deleting V2 moves its holder to what 200 growth reaches: V0.
+	visitor := newClientFor(a)
+	if _, page := visitor.get(t, "/p/"+idStr(fx.milk)); !strings.Contains(page, "¥226.10") {
+		t.Fatal("no V2 price before deleting it")
+	}
 	if resp, _ = a.postForm(t, "/admin/memberlevel/"+idStr(ids[2])+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete: %d", resp.StatusCode)
 	}
 	if _, code := growthOf(t, a, b.id); code != "V0" {
 		t.Fatalf("after deleting V2: %s", code)
+	}
+	// The cached product page follows.
+	if _, page := visitor.get(t, "/p/"+idStr(fx.milk)); strings.Contains(page, "¥226.10") || !strings.Contains(page, "¥233.24") {
+		t.Fatalf("product page after deleting V2: %.3000s", page)
 	}
 	if err := memberlevel.SetLevel(ctx, a.DB, b.id, ids[1], "测试", store.StaffActor(testOwner)); err != nil {
 		t.Fatal(err)

@@ -126,7 +126,51 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 		Priority: plugins.PriceActivity + 60, Func: p.price}); err != nil {
 		return err
 	}
+	if err := plugins.Bind(r, r.ProductView, ID, plugins.Handler[*plugins.ProductViewEvent]{ID: "block", Func: p.block}); err != nil {
+		return err
+	}
 	return plugins.Bind(r, r.Order, ID, plugins.Handler[*plugins.OrderEvent]{ID: "growth", Func: p.onOrder})
+}
+
+// block is the product page's 会员价 strip: each level's price for the
+// cheapest SKU. It is the same for every visitor (the event knows no
+// customer, and anonymous product pages are cached), so it names the
+// levels rather than the viewer's own; saving or deleting a level bumps
+// the catalogue version to refresh cached pages.
+func (p *Plugin) block(e *plugins.ProductViewEvent) error {
+	if e.Store == nil {
+		return e.Next()
+	}
+	var prices []levelPrice
+	err := e.Store.Read(e.Ctx, func(tx *sql.Tx) error {
+		levels, err := levelsTx(e.Ctx, tx)
+		if err != nil {
+			return err
+		}
+		var price store.Fen
+		if err := tx.QueryRowContext(e.Ctx, `SELECT COALESCE(MIN(price_fen), 0) FROM skus WHERE product_id = ? AND deleted_at IS NULL`,
+			e.ProductID).Scan(&price); err != nil {
+			return err
+		}
+		for _, l := range levels {
+			if l.HasDiscount() && price > 0 {
+				prices = append(prices, levelPrice{Level: l, Price: price - l.Off(price)})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(prices) > 0 {
+		e.Blocks = append(e.Blocks, productStrip(prices))
+	}
+	return e.Next()
+}
+
+type levelPrice struct {
+	Level *Level
+	Price store.Fen
 }
 
 // Label is the adjustment's label: "V2会员9.5折".

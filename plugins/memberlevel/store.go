@@ -211,6 +211,9 @@ func SaveLevel(ctx context.Context, db *store.DB, l *Level) (int64, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		db.BumpCatalogue() // the product page's 会员价 strip
+	}
 	return id, err
 }
 
@@ -218,6 +221,7 @@ func SaveLevel(ctx context.Context, db *store.DB, l *Level) (int64, error) {
 // moves to the highest remaining level their growth reaches (logged), so
 // deleting a level never raises anyone above what they earned.
 func DeleteLevel(ctx context.Context, db *store.DB, id int64, actor store.Actor) error {
+	defer db.BumpCatalogue()
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		levels, err := levelsTx(ctx, tx)
 		if err != nil {
