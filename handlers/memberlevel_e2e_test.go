@@ -88,4 +88,19 @@ func TestEndToEndMemberLevel(t *testing.T) {
 	if o := lastOrder(t, a, id); o.Discount != 476 || o.Payable != 23800-476+o.Shipping {
 		t.Fatalf("member order: discount %d payable %d", o.Discount, o.Payable)
 	}
+
+	// The product page's 会员价 strip, and the back office.
+	s.do("product strip", chromedp.Navigate(fmt.Sprintf("%s/p/%d", s.base, fx.milk)), chromedp.WaitVisible(css(`[data-testid="member-price"]`)))
+	screenshot(t, s.ctx, "memberlevel-product")
+	a.setupOwner(t)
+	s.staffSignIn()
+	s.desk()
+	for _, pg := range []struct{ path, sel, shot string }{
+		{"/admin/memberlevel", `[data-testid="levels-table"]`, "memberlevel-admin-levels"},
+		{"/admin/memberlevel/new", `[data-testid="level-form"]`, "memberlevel-admin-form"},
+		{"/admin/memberlevel/customers?q=" + phone, `[data-testid="customer-card"]`, "memberlevel-admin-customer"},
+	} {
+		s.do(pg.path, chromedp.Navigate(s.base+pg.path), chromedp.WaitVisible(css(pg.sel)))
+		screenshot(t, s.ctx, pg.shot)
+	}
 }
