@@ -405,3 +405,40 @@ func TestMemberLevelAdmin(t *testing.T) {
 		t.Fatalf("enabled again: %d", o.Discount)
 	}
 }
+
+// With the setting 订单支付后发放, growth is credited at payment, once:
+// the completion later credits nothing more. A bad setting is refused.
+func TestMemberLevelCreditOnPay(t *testing.T) {
+	a := newTestApp(t)
+	fx := seedShop(t, a)
+	a.setupOwner(t)
+	ctx := t.Context()
+	memberLevels(t, a)
+	ml, ok := a.Plugins.Configurable(memberlevel.ID)
+	if !ok {
+		t.Fatal("memberlevel is not configurable")
+	}
+	if err := ml.Configure(ctx, map[string]string{"credit_on": "later", "per_yuan": "1000"}); err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	if err := ml.Configure(ctx, map[string]string{"credit_on": memberlevel.CreditOnPay, "per_yuan": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBuyer(t, a, fx, custPhone, true)
+	milk := skuOf(t, a, fx.milk, "1罐")
+	o := b.buyNow(t, milk, 1, "")
+	b.pay(t, o)
+	if g, code := growthOf(t, a, b.id); g != 476 || code != "V0" {
+		t.Fatalf("at payment: %d %s", g, code)
+	}
+	if err := a.DB.ShipOrder(ctx, o.ID, store.StaffActor(testOwner), store.ShipInput{Carrier: "顺丰", TrackingNo: "SF9"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.ConfirmReceipt(ctx, b.id, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := growthOf(t, a, b.id); g != 476 {
+		t.Fatalf("credited twice: %d", g)
+	}
+	ledgerConsistent(t, a)
+}
