@@ -360,6 +360,15 @@ func TestMemberLevelAdmin(t *testing.T) {
 		t.Fatalf("after the race: %d", g)
 	}
 	ledgerConsistent(t, a)
+	// The history pages: +500, −300, newest first, one a page.
+	p1, more, err := memberlevel.History(ctx, a.DB, b.id, 1, 1)
+	if err != nil || len(p1) != 1 || !more || p1[0].Delta != -300 || p1[0].BalanceAfter != 200 {
+		t.Fatalf("page 1: %+v %v %v", p1, more, err)
+	}
+	p2, more, err := memberlevel.History(ctx, a.DB, b.id, 2, 1)
+	if err != nil || len(p2) != 1 || more || p2[0].Delta != 500 || p2[0].Note != "活动奖励" {
+		t.Fatalf("page 2: %+v %v %v", p2, more, err)
+	}
 
 	// Deleting V2 moves its holder to what 200 growth reaches: V0.
 	visitor := newClientFor(a)

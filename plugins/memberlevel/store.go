@@ -100,10 +100,10 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// levelsTx are the levels, lowest threshold first, ranked.
+// levelsTx are the levels, lowest threshold first, ranked (without their
+// member counts: the price pipeline reads it on every checkout).
 func levelsTx(ctx context.Context, q queryer) ([]*Level, error) {
-	rows, err := q.QueryContext(ctx, `SELECT l.id, l.name, l.threshold, l.discount_pct, l.perks,
-		(SELECT COUNT(*) FROM memberlevel_members m WHERE m.level_id = l.id)
+	rows, err := q.QueryContext(ctx, `SELECT l.id, l.name, l.threshold, l.discount_pct, l.perks, 0
 		FROM memberlevel_levels l ORDER BY l.threshold`)
 	if err != nil {
 		return nil, fmt.Errorf("member levels: %w", err)
@@ -150,8 +150,15 @@ func Levels(ctx context.Context, db *store.DB) ([]*Level, error) {
 	var out []*Level
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = levelsTx(ctx, tx)
-		return err
+		if out, err = levelsTx(ctx, tx); err != nil {
+			return err
+		}
+		for _, l := range out {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberlevel_members WHERE level_id = ?`, l.ID).Scan(&l.Members); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
 }
