@@ -79,7 +79,7 @@ func TestEndToEndMemberLevel(t *testing.T) {
 	s.do("product again", chromedp.Navigate(fmt.Sprintf("%s/p/%d?s0=1罐", s.base, fx.milk)), chromedp.WaitVisible(css(`[data-testid="buy-now"]`)))
 	s.htmxClick("buy now", `[data-testid="buy-now"]`)
 	s.do("checkout", chromedp.WaitVisible(css(`[data-testid="submit-order"]`)))
-	if page := s.text("body");  !strings.Contains(page, "V1会员9.8折") || !strings.Contains(page, "4.76") {
+	if page := s.text("body"); !strings.Contains(page, "V1会员9.8折") || !strings.Contains(page, "4.76") {
 		t.Fatalf("checkout: %.3000s", page)
 	}
 	screenshot(t, s.ctx, "memberlevel-checkout")
