@@ -422,6 +422,10 @@ func TestMemberLevelCreditOnPay(t *testing.T) {
 	fx := seedShop(t, a)
 	a.setupOwner(t)
 	ctx := t.Context()
+	b := newBuyer(t, a, fx, custPhone, true)
+	if _, page := a.get(t, "/me/level"); !strings.Contains(page, "商家暂未设置会员等级") {
+		t.Fatalf("no levels: %.3000s", page)
+	}
 	memberLevels(t, a)
 	ml, ok := a.Plugins.Configurable(memberlevel.ID)
 	if !ok {
@@ -433,7 +437,6 @@ func TestMemberLevelCreditOnPay(t *testing.T) {
 	if err := ml.Configure(ctx, map[string]string{"credit_on": memberlevel.CreditOnPay, "per_yuan": "2"}); err != nil {
 		t.Fatal(err)
 	}
-	b := newBuyer(t, a, fx, custPhone, true)
 	milk := skuOf(t, a, fx.milk, "1罐")
 	o := b.buyNow(t, milk, 1, "")
 	b.pay(t, o)
