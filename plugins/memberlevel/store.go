@@ -625,7 +625,11 @@ func FindCustomer(ctx context.Context, db *store.DB, q string) (int64, error) {
 	}
 	var id int64
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE phone = ? OR CAST(id AS TEXT) = ? ORDER BY phone = ? DESC LIMIT 1`, q, q, q).Scan(&id)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE phone = ?`, q).Scan(&id)
+		if n, perr := strconv.ParseInt(q, 10, 64); errors.Is(err, sql.ErrNoRows) && perr == nil && n > 0 {
+			err = tx.QueryRowContext(ctx, `SELECT id FROM customers WHERE id = ?`, n).Scan(&id)
+		}
+		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, store.ErrNotFound
