@@ -6,6 +6,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/coupon"
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
+	"github.com/xiaodian/xiaodian/plugins/memberlevel"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
 	"github.com/xiaodian/xiaodian/store"
 )
@@ -79,5 +80,51 @@ func TestPricingStack(t *testing.T) {
 	form, _ = b.checkout(t, "/checkout?line="+idStr(milk)+":1&o_coupon=none")
 	if o2 := b.place(t, form); o2.Discount != 0 || o2.Goods != 23800 {
 		t.Fatalf("with 满减 off and no coupon: goods %d discount %d", o2.Goods, o2.Discount)
+	}
+
+	// A V2 member (9.5折) with 第二件半价, 满减 and a coupon: the member
+	// price is a line-stage price on each line's goods (¥240 → 1200 off,
+	// ¥238 → 1190 off), 第二件半价 after it still takes half a dress (6000);
+	// 满300减30 is spread 16800:22610 → 1279 + 1721, the coupon's 2000
+	// 15521:20889 → 853 + 1147.
+	if err := a.Plugins.SetEnabled(fullreduce.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	v2, err := memberlevel.SaveLevel(ctx, a.DB, &memberlevel.Level{Name: "金卡会员", Threshold: 2000, DiscountPct: 95})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := memberlevel.SetLevel(ctx, a.DB, b.id, v2, "定价测试", store.StaffActor(testOwner)); err != nil {
+		t.Fatal(err)
+	}
+	cid2 := saveCoupon(t, a, coupon.Coupon{Name: "满200减20 二", Kind: coupon.KindAmount, Threshold: 20000, Amount: 2000,
+		Scope: coupon.ScopeAll, Validity: coupon.ValidDays, Days: 7, PerUser: 1, Channel: coupon.ChannelCentre})
+	b.claim(t, cid2)
+	if err := a.DB.CancelOrder(ctx, b.id, o.ID, ""); err != nil { // the dress's stock back
+		t.Fatal(err)
+	}
+	form, _ = b.checkout(t, "/checkout?line="+idStr(blue)+":2&line="+idStr(milk)+":1")
+	o3 := b.place(t, form)
+	const wantDiscount3 = 1200 + 1190 + 6000 + 3000 + 2000
+	if o3.Goods != wantGoods || o3.Discount != wantDiscount3 || o3.Payable != wantGoods-wantDiscount3+o3.Shipping {
+		t.Fatalf("member: goods %d discount %d shipping %d payable %d", o3.Goods, o3.Discount, o3.Shipping, o3.Payable)
+	}
+	wantLine = map[int64]store.Fen{blue: 1200 + 6000 + 1279 + 853, milk: 1190 + 1721 + 1147}
+	paid = 0
+	for _, l := range o3.Lines {
+		if l.Discount != wantLine[l.SKUID] {
+			t.Errorf("member: line %s discount %d, want %d", l.Title, l.Discount, wantLine[l.SKUID])
+		}
+		paid += l.Paid
+	}
+	if paid != o3.Payable-o3.Shipping {
+		t.Fatalf("member: lines pay %d, the order %d without shipping", paid, o3.Payable-o3.Shipping)
+	}
+	sources = map[string]store.Fen{}
+	for _, adj := range o3.Adjustments {
+		sources[adj.Source] += adj.Amount
+	}
+	if sources[memberlevel.ID] != -2390 || sources[nthhalf.ID] != -6000 || sources[fullreduce.ID] != -3000 || sources[coupon.ID] != -2000 {
+		t.Fatalf("member: adjustments by source: %v", sources)
 	}
 }

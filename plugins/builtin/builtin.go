@@ -14,6 +14,7 @@ import (
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
 	"github.com/xiaodian/xiaodian/plugins/groupbuy"
 	"github.com/xiaodian/xiaodian/plugins/limited"
+	"github.com/xiaodian/xiaodian/plugins/memberlevel"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
 	"github.com/xiaodian/xiaodian/plugins/points"
 	"github.com/xiaodian/xiaodian/plugins/sandbox"
@@ -47,5 +48,6 @@ func Plugins() []plugins.Plugin {
 		coupon.New(),       // 优惠券: coupon centre, grants, best coupon at checkout
 		points.New(),       // 积分: earned on payment, spent at checkout, one ledger
 		signin.New(),       // 签到: calendar, daily and streak points (through 积分)
+		memberlevel.New(),  // 会员等级: growth from spending, levels with a member discount
 	}
 }
