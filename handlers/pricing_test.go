@@ -1,13 +1,18 @@
 package handlers
 
 import (
+	"database/sql"
+	"maps"
 	"testing"
+	"time"
 
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/plugins/coupon"
 	"github.com/xiaodian/xiaodian/plugins/fullreduce"
+	"github.com/xiaodian/xiaodian/plugins/limited"
 	"github.com/xiaodian/xiaodian/plugins/memberlevel"
 	"github.com/xiaodian/xiaodian/plugins/nthhalf"
+	"github.com/xiaodian/xiaodian/plugins/points"
 	"github.com/xiaodian/xiaodian/store"
 )
 
@@ -126,5 +131,99 @@ func TestPricingStack(t *testing.T) {
 	}
 	if sources[memberlevel.ID] != -2390 || sources[nthhalf.ID] != -6000 || sources[fullreduce.ID] != -3000 || sources[coupon.ID] != -2000 {
 		t.Fatalf("member: adjustments by source: %v", sources)
+	}
+}
+
+// TestPricingEveryStage is one order through every stage of the pipeline
+// at once: a V2 member (9.5折) buying a dress (member price) and the milk
+// powder, which is in a 限时 8.5折 (the better price wins, they do not
+// stack), 满300减30 and a 满200减20 coupon over both lines, 50 yuan of
+// points, and shipping — every figure to the fen, each order-level
+// discount spread over the lines by largest remainder, the lines summing
+// to the order.
+func TestPricingEveryStage(t *testing.T) {
+	a := newTestApp(t)
+	fx := seedShop(t, a)
+	ctx := t.Context()
+	if err := a.Plugins.SetEnabled(nthhalf.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	now := a.DB.Now()
+	if _, err := limited.Save(ctx, a.DB, &limited.Discount{Name: "奶粉限时", ProductID: fx.milk, Mode: limited.ModePercent, Value: 85,
+		StartsAt: now.Add(-time.Minute), EndsAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fullreduce.SaveOffer(ctx, a.DB, &fullreduce.Offer{Name: "全场满300减30", Kind: fullreduce.KindAmount,
+		Mode: fullreduce.ModeReduce, Tiers: []fullreduce.Tier{{Threshold: 30000, Value: 3000}}, Scope: fullreduce.ScopeAll,
+		StartsAt: now.Add(-time.Minute), EndsAt: now.AddDate(0, 0, 1), Status: fullreduce.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	// ¥12 for the first piece, ¥2 for each more: ¥16 for three.
+	tpl, err := a.DB.CreateShippingTemplate(ctx, store.ShippingTemplateInput{Name: "快递", Method: "piece",
+		Default: store.ShippingRuleInput{FirstUnits: "1", FirstFen: "12", ExtraUnits: "1", ExtraFen: "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.SetDefaultShippingTemplate(ctx, tpl); err != nil {
+		t.Fatal(err)
+	}
+	b := newBuyer(t, a, fx, custPhone, true)
+	b.claim(t, saveCoupon(t, a, coupon.Coupon{Name: "满200减20", Kind: coupon.KindAmount, Threshold: 20000, Amount: 2000,
+		Scope: coupon.ScopeAll, Validity: coupon.ValidDays, Days: 7, PerUser: 1, Channel: coupon.ChannelCentre}))
+	v2, err := memberlevel.SaveLevel(ctx, a.DB, &memberlevel.Level{Name: "金卡会员", Threshold: 2000, DiscountPct: 95})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := memberlevel.SetLevel(ctx, a.DB, b.id, v2, "定价测试", store.StaffActor(testOwner)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.Write(ctx, func(tx *sql.Tx) error {
+		_, err := points.PostTx(ctx, tx, b.id, 5000, points.KindAdjust, "staff:test", "定价测试", now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	blue := skuOf(t, a, fx.dress, "蓝 / S") // ¥120
+	milk := skuOf(t, a, fx.milk, "1罐")     // ¥238
+	// o_points=1: as many points as the order may take (all 5000 here).
+	form, _ := b.checkout(t, "/checkout?line="+idStr(blue)+":2&line="+idStr(milk)+":1&o_points=1")
+	o := b.place(t, form)
+
+	// Line stage: the dress at 9.5折 (24000 → 1200 off); the milk at
+	// 8.5折 (3570 off) rather than 9.5折 (1190). Lines 22800 + 20230.
+	// 满300减30 spread 22800:20230 → 1590 + 1410; the coupon's 2000 over
+	// 21210:18820 → 1060 + 940; 5000 fen of points over 20150:17880 →
+	// 2649 + 2351. Shipping is left alone by all of them.
+	const wantGoods, wantDiscount = 47800, 1200 + 3570 + 3000 + 2000 + 5000
+	if o.Goods != wantGoods || o.Discount != wantDiscount || o.Shipping != 1600 || o.Payable != wantGoods-wantDiscount+1600 {
+		t.Fatalf("goods %d discount %d shipping %d payable %d", o.Goods, o.Discount, o.Shipping, o.Payable)
+	}
+	wantLine := map[int64]store.Fen{blue: 1200 + 1590 + 1060 + 2649, milk: 3570 + 1410 + 940 + 2351}
+	var paid store.Fen
+	for _, l := range o.Lines {
+		if l.Discount != wantLine[l.SKUID] {
+			t.Errorf("line %s discount %d, want %d", l.Title, l.Discount, wantLine[l.SKUID])
+		}
+		if l.Paid != l.UnitPrice*store.Fen(l.Qty)-l.Discount {
+			t.Errorf("line %s paid %d", l.Title, l.Paid)
+		}
+		paid += l.Paid
+	}
+	if paid != o.Payable-o.Shipping {
+		t.Fatalf("lines pay %d, the order %d without shipping", paid, o.Payable-o.Shipping)
+	}
+	sources := map[string]store.Fen{}
+	for _, adj := range o.Adjustments {
+		if adj.Source != "core" {
+			sources[adj.Source] += adj.Amount
+		}
+	}
+	want := map[string]store.Fen{memberlevel.ID: -1200, limited.ID: -3570, fullreduce.ID: -3000, coupon.ID: -2000, points.ID: -5000}
+	if !maps.Equal(sources, want) {
+		t.Fatalf("adjustments by source: %v, want %v", sources, want)
+	}
+	if left, err := points.Balance(ctx, a.DB, b.id); err != nil || left != 0 {
+		t.Fatalf("points left %d %v", left, err)
 	}
 }
