@@ -23,7 +23,7 @@ var stylesheet []byte
 // Stylesheet implements plugins.Styler.
 func (*Plugin) Stylesheet() []byte { return stylesheet }
 
-// Pages: an activity (/bargains/<id>, where a bargain starts), a bargain
+// Pages: the 砍价专区 (/bargains, zone.go), an activity (/bargains/<id>, where a bargain starts), a bargain
 // (/bargain/<id>, the page the initiator shares), 我的砍价 (/me/bargains)
 // and the back office's activities (/admin/bargain).
 const (
@@ -36,6 +36,7 @@ const (
 // Routes implements plugins.Router.
 func (p *Plugin) Routes() []plugins.Route {
 	return []plugins.Route{
+		{Method: http.MethodGet, Path: zonePath, Area: plugins.Storefront, Handle: p.zone},
 		{Method: http.MethodGet, Path: activityPath + ":id", Area: plugins.Account, Handle: p.activity},
 		{Method: http.MethodPost, Path: activityPath + ":id/start", Area: plugins.Account, Handle: p.start},
 		{Method: http.MethodGet, Path: bargainPath + ":id", Area: plugins.Storefront, Handle: p.bargain},

@@ -39,6 +39,7 @@ func GroupURL(id int64) string { return groupPath + strconv.FormatInt(id, 10) }
 func (p *Plugin) Routes() []plugins.Route {
 	return []plugins.Route{
 		{Method: http.MethodGet, Path: groupPath + ":id", Area: plugins.Storefront, Handle: p.groupPage},
+		{Method: http.MethodGet, Path: zonePath, Area: plugins.Storefront, Handle: p.zone},
 		{Method: http.MethodGet, Path: minePath, Area: plugins.Account, Handle: p.mine},
 		{Method: http.MethodGet, Path: adminPath, Area: plugins.Admin, Handle: p.list},
 		{Method: http.MethodGet, Path: adminPath + "/new", Area: plugins.Admin, Handle: p.edit},
@@ -322,12 +323,13 @@ func (p *Plugin) stop(r plugins.Request) error {
 }
 
 // Jobs implements plugins.Jobber: groups whose time ran out fail (or, with
-// 模拟成团, succeed) and the orders without a seat are refunded.
+// 模拟成团, succeed) and the orders without a seat are refunded; when an
+// activity starts or ends, cached pages are refreshed.
 func (p *Plugin) Jobs() []plugins.Job {
 	return []plugins.Job{{Name: "expire", Every: 30 * time.Second, Run: func(ctx context.Context, db *store.DB) error {
 		_, err := p.Sweep(ctx, db)
 		return err
-	}}}
+	}}, {Name: "boundaries", Every: time.Minute, Run: boundaries}}
 }
 
 // Sweep decides the groups whose time ran out and refunds the orders
