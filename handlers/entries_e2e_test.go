@@ -45,23 +45,11 @@ func TestEndToEndEntries(t *testing.T) {
 	// One tidy block: nothing wider than the phone, two wide tiles over
 	// three tall ones, each row's tiles of one height, every title and
 	// hint on one line inside its tile.
-	layout, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](`(() => {
-		const r = [...document.querySelectorAll('[data-testid="home-entry"]')].map(e => e.getBoundingClientRect());
-		const bad = [];
-		if (document.documentElement.scrollWidth > 375) bad.push("page scrolls sideways");
-		if (Math.abs(r[0].top - r[1].top) > 1 || Math.abs(r[0].height - r[1].height) > 1) bad.push("first row uneven");
-		if (!(r[2].top >= r[0].bottom) || Math.abs(r[2].top - r[4].top) > 1 || Math.abs(r[2].width - r[3].width) > 1) bad.push("second row uneven");
-		if (!(r[0].width > r[2].width * 1.3)) bad.push("wide tiles not wider");
-		r.forEach((b, i) => { if (b.left < 0 || b.right > 375) bad.push("tile " + i + " outside"); });
-		document.querySelectorAll('.entry-title, .entry-hint').forEach(el => {
-			if (el.scrollWidth > el.clientWidth + 1) bad.push("cut: " + el.textContent);
-			if (el.getBoundingClientRect().height > 22) bad.push("wraps: " + el.textContent);
-		});
-		return bad.join("; ");
-	})()`))
-	if err != nil || layout != "" {
-		t.Fatalf("row layout: %s %v", layout, err)
-	}
+	s.checkRow("zh-CN")
+	// English words are longer: they fit too.
+	s.do("home in English", chromedp.Navigate(s.base+"/?lang=en"), chromedp.WaitVisible(css(`[data-testid="home-entries"]`)))
+	s.checkRow("en")
+	s.do("home in Chinese", chromedp.Navigate(s.base+"/?lang=zh-CN"), chromedp.WaitVisible(css(`[data-testid="home-entries"]`)))
 	s.rowInView()
 	screenshot(t, s.ctx, "entries-home")
 
@@ -123,5 +111,29 @@ func (s *e2eSession) rowInView() {
 	if _, err := chromedp.Run(s.ctx, chromedp.Evaluate[bool](
 		`document.querySelector('[data-testid="home-entries"]').scrollIntoView({block: "center"}), true`)); err != nil {
 		s.fail("scroll to the row", err)
+	}
+}
+
+// checkRow checks the five-tile row is one tidy block: nothing wider than
+// the phone, two wide tiles over three tall ones, each row's tiles of one
+// size, every title and hint on one line inside its tile.
+func (s *e2eSession) checkRow(lang string) {
+	s.t.Helper()
+	layout, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](`(() => {
+		const r = [...document.querySelectorAll('[data-testid="home-entry"]')].map(e => e.getBoundingClientRect());
+		const bad = [];
+		if (document.documentElement.scrollWidth > 375) bad.push("page scrolls sideways");
+		if (Math.abs(r[0].top - r[1].top) > 1 || Math.abs(r[0].height - r[1].height) > 1) bad.push("first row uneven");
+		if (!(r[2].top >= r[0].bottom) || Math.abs(r[2].top - r[4].top) > 1 || Math.abs(r[2].width - r[3].width) > 1) bad.push("second row uneven");
+		if (!(r[0].width > r[2].width * 1.3)) bad.push("wide tiles not wider");
+		r.forEach((b, i) => { if (b.left < 0 || b.right > 375) bad.push("tile " + i + " outside"); });
+		document.querySelectorAll('.entry-title, .entry-hint').forEach(el => {
+			if (el.scrollWidth > el.clientWidth + 1) bad.push("cut: " + el.textContent);
+			if (el.getBoundingClientRect().height > 22) bad.push("wraps: " + el.textContent);
+		});
+		return bad.join("; ");
+	})()`))
+	if err != nil || layout != "" {
+		s.t.Fatalf("row layout (%s): %s %v", lang, layout, err)
 	}
 }
