@@ -8,15 +8,18 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/xiaodian/xiaodian/plugins/bargain"
 	"github.com/xiaodian/xiaodian/plugins/coupon"
 	flashsale "github.com/xiaodian/xiaodian/plugins/flash"
+	"github.com/xiaodian/xiaodian/plugins/groupbuy"
 )
 
 // TestEndToEndEntries is the home page's row of activity entries in
 // headless Chromium on a phone: five tiles (拼团, 砍价, 秒杀, 签到, 领券)
 // in one tidy block under the category icons, 拼团 leading to the 拼团专区
 // and 砍价 to the 砍价专区, whose 发起砍价 starts a bargain once signed in;
-// with three tools left the row redraws as three tiles.
+// with three tools left the row redraws as three tiles, with 签到 alone
+// as one card across the row.
 func TestEndToEndEntries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -102,6 +105,24 @@ func TestEndToEndEntries(t *testing.T) {
 	screenshot(t, s.ctx, "entries-home-three")
 	if strings.Contains(s.text(`[data-testid="home-entries"]`), "秒杀") {
 		t.Fatal("秒杀 tile with the plugin off")
+	}
+
+	// 签到 alone: one wide card across the row.
+	for _, id := range []string{groupbuy.ID, bargain.ID} {
+		if err := a.Plugins.SetEnabled(id, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.DB.BumpCatalogue()
+	s.do("home", chromedp.Navigate(s.base+"/"), chromedp.WaitVisible(css(`[data-testid="home-entries"]`)))
+	row, err = chromedp.Run(s.ctx, chromedp.Evaluate[string](`(() => {
+		const r = [...document.querySelectorAll('[data-testid="home-entry"]')].map(e => e.getBoundingClientRect());
+		return r.length + ":" + (r[0].width > 300 ? "full" : "narrow");
+	})()`))
+	s.rowInView()
+	screenshot(t, s.ctx, "entries-home-one")
+	if err != nil || row != "1:full" {
+		t.Fatalf("one tile: %q %v", row, err)
 	}
 }
 
