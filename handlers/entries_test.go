@@ -219,7 +219,7 @@ func TestEntriesCachedHomeFollowsWindows(t *testing.T) {
 	t.Cleanup(func() { a.DB.SetClock(time.Now) })
 
 	saveGroup(t, a, fx.milk, 2, clock.Add(time.Minute), clock.Add(10*time.Minute))
-	saveBargain(t, a, fx.kidsMilk, 9900, clock.Add(time.Minute), clock.Add(10*time.Minute))
+	bid := saveBargain(t, a, fx.kidsMilk, 9900, clock.Add(time.Minute), clock.Add(10*time.Minute))
 	groups, bargains := entryJob(t, a, groupbuy.ID, "boundaries"), entryJob(t, a, bargain.ID, "boundaries")
 	run := func() {
 		t.Helper()
@@ -245,6 +245,31 @@ func TestEntriesCachedHomeFollowsWindows(t *testing.T) {
 	}
 	if _, page := visitor.get(t, "/groups"); !strings.Contains(page, `data-testid="groups-item"`) {
 		t.Fatal("/groups lacks the started activity")
+	}
+	// The 砍价 sells out (the order's transaction does not bump the
+	// catalogue): the job notices within its minute; a piece given back
+	// brings the entry back.
+	setSold := func(expr string) {
+		t.Helper()
+		if err := a.DB.Write(t.Context(), func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(t.Context(), `UPDATE bargain_activities SET sold = `+expr+` WHERE id = ?`, bid)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setSold("stock")
+	if got := homeEntries(t, visitor); !has(got, "bargains") {
+		t.Fatalf("the page was not cached: %v", got)
+	}
+	run()
+	if got := homeEntries(t, visitor); has(got, "bargains") || !has(got, "groups") {
+		t.Fatalf("entries after the 砍价 sold out %v", got)
+	}
+	setSold("stock - 1")
+	run()
+	if got := homeEntries(t, visitor); !has(got, "bargains") {
+		t.Fatalf("entries after a piece came back %v", got)
 	}
 	clock = clock.Add(10 * time.Minute)
 	run()
