@@ -79,8 +79,20 @@ func (h *Handler) shopHome(c *gin.Context) error {
 	if ev, err := h.plugins.ViewHome(ctx); err != nil {
 		h.log.Warn("home view hook failed", "err", err) // a plugin's block is not worth a broken home page
 	} else {
-		// After the category icons, before the product grids.
+		// After the category icons, before the product grids: the row
+		// of activity entries, then the plugins' blocks.
 		var blocks []themes.HomeBlock
+		if len(ev.Entries) > 0 {
+			row := &themes.EntryRow{}
+			for _, e := range ev.Entries {
+				if u := store.SafeLink(e.URL); u != "" && e.Title != "" {
+					row.Items = append(row.Items, themes.EntryItem{ID: e.ID, Title: e.Title, Hint: e.Hint, URL: u})
+				}
+			}
+			if len(row.Items) > 0 {
+				blocks = append(blocks, themes.HomeBlock{Kind: themes.BlockEntries, Entries: row})
+			}
+		}
 		for _, b := range ev.Blocks {
 			blocks = append(blocks, themes.HomeBlock{Kind: themes.BlockPlugin, Plugin: b})
 		}

@@ -54,12 +54,32 @@ type ProductViewEvent struct {
 
 // HomeViewEvent is the filter run when the home page is built: handlers
 // append their blocks (the home.block slot), drawn after the category
-// icons in the order of the chain.
+// icons in the order of the chain, and their entries (the home.entries
+// slot), drawn as one row of activity tiles between the category icons and
+// the blocks.
+//
+// A plugin adds at most one entry, and only while it has something live
+// for the customer to go to (a running 拼团, a coupon to claim): an entry
+// to an empty page is a dead end. The home page is cached for visitors
+// under the catalogue version, so a plugin whose entry comes and goes with
+// time calls db.BumpCatalogue when that happens (a boundary job). Entries
+// are drawn in chain order: bind the handler that adds one with a
+// Handler.Priority to place it in the row.
 type HomeViewEvent struct {
 	Event
-	Ctx    context.Context
-	Blocks []templ.Component
-	Store  *store.DB
+	Ctx     context.Context
+	Blocks  []templ.Component
+	Entries []HomeEntry
+	Store   *store.DB
+}
+
+// HomeEntry is one tile of the home page's row of activity entries.
+// Title and Hint are display text, already translated.
+type HomeEntry struct {
+	ID    string // picks the theme's icon, e.g. "groups", "bargains", "signin"
+	Title string // e.g. 拼团
+	Hint  string // one short line under the title, e.g. 好友拼团更便宜; "" = none
+	URL   string // a storefront path
 }
 
 // ProductSavedEvent is the event fired by the back office after the transaction that

@@ -47,7 +47,9 @@ const DefaultID = "default"
 type Theme interface {
 	// ID is the theme's identifier, e.g. "default".
 	ID() string
-	// Home is the home page: an ordered list of blocks.
+	// Home is the home page: an ordered list of blocks. A kind the theme
+	// does not draw (a newer one, e.g. BlockEntries for an older theme) is
+	// skipped.
 	Home(HomePage) templ.Component
 	// Categories is the category tree page (分类).
 	Categories(CategoriesPage) templ.Component
@@ -262,7 +264,27 @@ const (
 	BlockCategoryNav = "category_nav"
 	BlockProducts    = "products"
 	BlockPlugin      = "plugin" // a plugin's block (the home.block slot)
+	// BlockEntries is the row of activity entries the plugins add (拼团,
+	// 砍价, 签到...: the home.entries slot). A theme that does not draw
+	// it skips the block, as it skips any kind it does not know.
+	BlockEntries = "entries"
 )
+
+// EntryRow is the home page's row of activity entries, in order; the
+// handler leaves the block out when there are none.
+type EntryRow struct {
+	Items []EntryItem
+}
+
+// EntryItem is one activity entry. ID picks the theme's icon (a theme
+// falls back to a generic one for an id it does not know); Title and Hint
+// are display text.
+type EntryItem struct {
+	ID    string // e.g. "groups", "bargains", "flash", "signin", "coupons"
+	Title string
+	Hint  string // "" = none
+	URL   string
+}
 
 // HomeBlock is one block of the home page; the field named by Kind is set.
 type HomeBlock struct {
@@ -273,6 +295,8 @@ type HomeBlock struct {
 	// Plugin is a plugin's block (BlockPlugin): a coupon strip, a flash
 	// sale with its countdown, drawn as the plugin made it.
 	Plugin templ.Component
+	// Entries is the row of activity entries (BlockEntries).
+	Entries *EntryRow
 }
 
 // HomePage is the home page.

@@ -39,6 +39,37 @@ func (p *Plugin) Demo(ctx context.Context, db *store.DB) error {
 		}
 	}
 	now := db.Now()
+	// A second activity for the 砍价专区: the next product of ¥50 or more,
+	// away from the 秒杀 demo when that plugin is compiled in.
+	var second int64
+	var secondPrice store.Fen
+	if err := db.Read(ctx, func(tx *sql.Tx) error {
+		q := `SELECT p.id, MIN(s.price_fen) FROM products p JOIN skus s ON s.product_id = p.id
+			WHERE p.on_shelf = 1 AND p.deleted_at IS NULL AND s.deleted_at IS NULL AND s.stock > 0 AND p.id != ?`
+		for _, table := range []string{"limited_discounts", "flash_items"} {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				q += ` AND p.id NOT IN (SELECT product_id FROM ` + table + `)`
+			}
+		}
+		err := tx.QueryRowContext(ctx, q+` GROUP BY p.id HAVING MIN(s.price_fen) >= 5000 ORDER BY p.sales DESC, p.id LIMIT 1`, productID).
+			Scan(&second, &secondPrice)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if second > 0 {
+		if _, err := Save(ctx, db, &Activity{Name: "砍到底价带回家", ProductID: second, Floor: secondPrice * 50 / 100, Hours: 24, Helpers: 8,
+			PerUser: 1, Stock: 30, StartsAt: now.Add(-time.Minute), EndsAt: now.AddDate(0, 0, 5)}); err != nil {
+			return err
+		}
+	}
 	aid, err := Save(ctx, db, &Activity{Name: "好友助力砍价", ProductID: productID, Floor: price * 60 / 100, Hours: 48, Helpers: 5,
 		PerUser: 1, Stock: 50, StartsAt: now.Add(-time.Minute), EndsAt: now.AddDate(0, 0, 7)})
 	if err != nil {

@@ -71,13 +71,17 @@ func (p *Plugin) SelfHelp() bool { return !p.noSelfHelp.Load() }
 func (p *Plugin) FloorOnly() bool { return p.floorOnly.Load() }
 
 // Register binds the bargain's price at the activity stage, the order
-// events and the product page block.
+// events, the home page's entry and the product page block.
 func (p *Plugin) Register(r *plugins.Registry) error {
 	if err := plugins.Bind(r, r.Price, ID, plugins.Handler[*plugins.PriceEvent]{ID: "price",
 		Priority: plugins.PriceActivity + 5, Func: p.price}); err != nil {
 		return err
 	}
 	if err := plugins.Bind(r, r.Order, ID, plugins.Handler[*plugins.OrderEvent]{ID: "order", Func: p.onOrder}); err != nil {
+		return err
+	}
+	if err := plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "entry",
+		Priority: entryPriority, Func: p.entry}); err != nil {
 		return err
 	}
 	return plugins.Bind(r, r.ProductView, ID, plugins.Handler[*plugins.ProductViewEvent]{ID: "block", Func: p.block})

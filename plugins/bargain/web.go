@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,7 +24,7 @@ var stylesheet []byte
 // Stylesheet implements plugins.Styler.
 func (*Plugin) Stylesheet() []byte { return stylesheet }
 
-// Pages: an activity (/bargains/<id>, where a bargain starts), a bargain
+// Pages: the 砍价专区 (/bargains, zone.go), an activity (/bargains/<id>, where a bargain starts), a bargain
 // (/bargain/<id>, the page the initiator shares), 我的砍价 (/me/bargains)
 // and the back office's activities (/admin/bargain).
 const (
@@ -36,6 +37,7 @@ const (
 // Routes implements plugins.Router.
 func (p *Plugin) Routes() []plugins.Route {
 	return []plugins.Route{
+		{Method: http.MethodGet, Path: zonePath, Area: plugins.Storefront, Handle: p.zone},
 		{Method: http.MethodGet, Path: activityPath + ":id", Area: plugins.Account, Handle: p.activity},
 		{Method: http.MethodPost, Path: activityPath + ":id/start", Area: plugins.Account, Handle: p.start},
 		{Method: http.MethodGet, Path: bargainPath + ":id", Area: plugins.Storefront, Handle: p.bargain},
@@ -329,23 +331,45 @@ func (p *Plugin) stop(r plugins.Request) error {
 // lastEdge is the last time the boundary job looked.
 var lastEdge atomic.Int64
 
-// Jobs implements plugins.Jobber: when an activity starts or ends, cached
-// product pages are refreshed (the catalogue version is bumped).
+// Jobs implements plugins.Jobber: when an activity starts or ends, or
+// sells out (or gets a piece back), cached pages are refreshed (the
+// catalogue version is bumped): the product page's bar and the home page's
+// entry follow.
 func (*Plugin) Jobs() []plugins.Job {
 	return []plugins.Job{{Name: "boundaries", Every: time.Minute, Run: func(ctx context.Context, db *store.DB) error {
 		now := db.Now().Unix()
 		from := lastEdge.Swap(now)
-		if from == 0 {
-			return nil
-		}
 		var n int
+		var live string
 		err := db.Read(ctx, func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_concat(id), '') FROM (SELECT a.id FROM bargain_activities a
+				JOIN products p ON p.id = a.product_id JOIN skus s ON s.id = a.sku_id WHERE `+liveWhere+` ORDER BY a.id)`,
+				now, now).Scan(&live); err != nil {
+				return err
+			}
+			if from == 0 {
+				return nil
+			}
 			return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bargain_activities WHERE status = 'active'
 				AND ((starts_at > ? AND starts_at <= ?) OR (ends_at > ? AND ends_at <= ?))`, from, now, from, now).Scan(&n)
 		})
-		if err == nil && n > 0 {
+		if err != nil {
+			return err
+		}
+		liveMu.Lock()
+		before, seen := lastLive[db]
+		lastLive[db] = live
+		liveMu.Unlock()
+		if n > 0 || (seen && before != live) {
 			db.BumpCatalogue()
 		}
-		return err
+		return nil
 	}}}
 }
+
+// lastLive is, per shop, the live activities with stock the boundary job
+// saw last (their ids), to notice one selling out.
+var (
+	liveMu   sync.Mutex
+	lastLive = map[*store.DB]string{}
+)

@@ -96,6 +96,9 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 	if err := plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "home", Func: p.homeStrip}); err != nil {
 		return err
 	}
+	if err := plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "entry", Priority: -10, Func: p.homeEntry}); err != nil {
+		return err
+	}
 	if err := plugins.Bind(r, r.ProductView, ID, plugins.Handler[*plugins.ProductViewEvent]{ID: "product", Func: p.productStrip}); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
+	"github.com/xiaodian/xiaodian/views/i18n"
 )
 
 // The coupon strips: on the home page (the coupons of the coupon centre)
@@ -53,6 +54,27 @@ func (p *Plugin) homeStrip(e *plugins.HomeViewEvent) error {
 		}
 		if n > 0 {
 			e.Blocks = append(e.Blocks, homeStrip(rules, n))
+		}
+	}
+	return e.Next()
+}
+
+// homeEntry is the home page's 领券 tile, while the coupon centre has a
+// coupon to claim.
+func (p *Plugin) homeEntry(e *plugins.HomeViewEvent) error {
+	if e.Store != nil {
+		var n int
+		err := e.Store.Read(e.Ctx, func(tx *sql.Tx) error {
+			var err error
+			_, n, err = centreRulesTx(e.Ctx, tx, e.Store, func(*Coupon) bool { return true })
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			e.Entries = append(e.Entries, plugins.HomeEntry{ID: "coupons", Title: i18n.Tc(e.Ctx, "coupon.entry.title"),
+				Hint: i18n.Tc(e.Ctx, "coupon.entry.hint", "n", n), URL: "/coupons"})
 		}
 	}
 	return e.Next()

@@ -80,6 +80,7 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 		plugins.Bind(r, r.Order, ID, plugins.Handler[*plugins.OrderEvent]{ID: "order", Func: p.order}),
 		plugins.Bind(r, r.ProductView, ID, plugins.Handler[*plugins.ProductViewEvent]{ID: "block", Func: p.block}),
 		plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "home", Func: p.home}),
+		plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "entry", Priority: -30, Func: p.entry}),
 	)
 }
 
@@ -331,10 +332,36 @@ func (p *Plugin) home(e *plugins.HomeViewEvent) error {
 	return e.Next()
 }
 
+// entry is the home page's 秒杀 tile, while a slot with items is live or
+// starts within a day (as the strip).
+func (p *Plugin) entry(e *plugins.HomeViewEvent) error {
+	if e.Store == nil {
+		return e.Next()
+	}
+	now := e.Store.Now()
+	sales, err := Schedule(e.Ctx, e.Store, now, now.Add(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	for _, s := range sales {
+		if len(s.Items) == 0 {
+			continue
+		}
+		hint := t(e.Ctx, "flash.entry.live")
+		if !s.Live(now) {
+			hint = t(e.Ctx, "flash.entry.soon", "time", slotTime(e.Ctx, s, now))
+		}
+		e.Entries = append(e.Entries, plugins.HomeEntry{ID: "flash", Title: t(e.Ctx, "flash.entry.title"), Hint: hint, URL: pagePath})
+		break
+	}
+	return e.Next()
+}
+
 // lastEdge is the last time the boundary job looked.
 var lastEdge atomic.Int64
 
-// Jobs implements plugins.Jobber: when a slot starts or ends, cached pages
+// Jobs implements plugins.Jobber: when a slot starts or ends, or comes
+// within the day the home page's strip and entry look ahead, cached pages
 // are refreshed.
 func (*Plugin) Jobs() []plugins.Job {
 	return []plugins.Job{{Name: "boundaries", Every: 15 * time.Second, Run: func(ctx context.Context, db *store.DB) error {
@@ -346,7 +373,8 @@ func (*Plugin) Jobs() []plugins.Job {
 		var n int
 		err := db.Read(ctx, func(tx *sql.Tx) error {
 			return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM flash_sales WHERE status = 'active'
-				AND ((starts_at > ? AND starts_at <= ?) OR (ends_at > ? AND ends_at <= ?))`, from, now, from, now).Scan(&n)
+				AND ((starts_at > ? AND starts_at <= ?) OR (ends_at > ? AND ends_at <= ?)
+				OR (starts_at - 86400 > ? AND starts_at - 86400 <= ?))`, from, now, from, now, from, now).Scan(&n)
 		})
 		if err == nil && n > 0 {
 			db.BumpCatalogue()

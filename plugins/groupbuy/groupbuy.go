@@ -551,7 +551,8 @@ func (*Plugin) Description() string {
 // Migrations implements plugins.Migrator.
 func (*Plugin) Migrations() fs.FS { return migrations }
 
-// Register binds the group price, the order handler and the product block.
+// Register binds the group price, the order handler, the home page's
+// entry and the product block.
 func (p *Plugin) Register(r *plugins.Registry) error {
 	p.reg = r
 	// Before the other activity prices (限时折扣 at +10): a group line is
@@ -561,6 +562,10 @@ func (p *Plugin) Register(r *plugins.Registry) error {
 		return err
 	}
 	if err := plugins.Bind(r, r.Order, ID, plugins.Handler[*plugins.OrderEvent]{ID: "order", Func: p.onOrder}); err != nil {
+		return err
+	}
+	if err := plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "entry",
+		Priority: entryPriority, Func: p.entry}); err != nil {
 		return err
 	}
 	return plugins.Bind(r, r.ProductView, ID, plugins.Handler[*plugins.ProductViewEvent]{ID: "block", Func: p.block})

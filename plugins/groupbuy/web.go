@@ -39,6 +39,7 @@ func GroupURL(id int64) string { return groupPath + strconv.FormatInt(id, 10) }
 func (p *Plugin) Routes() []plugins.Route {
 	return []plugins.Route{
 		{Method: http.MethodGet, Path: groupPath + ":id", Area: plugins.Storefront, Handle: p.groupPage},
+		{Method: http.MethodGet, Path: zonePath, Area: plugins.Storefront, Handle: p.zone},
 		{Method: http.MethodGet, Path: minePath, Area: plugins.Account, Handle: p.mine},
 		{Method: http.MethodGet, Path: adminPath, Area: plugins.Admin, Handle: p.list},
 		{Method: http.MethodGet, Path: adminPath + "/new", Area: plugins.Admin, Handle: p.edit},
@@ -322,12 +323,13 @@ func (p *Plugin) stop(r plugins.Request) error {
 }
 
 // Jobs implements plugins.Jobber: groups whose time ran out fail (or, with
-// 模拟成团, succeed) and the orders without a seat are refunded.
+// 模拟成团, succeed) and the orders without a seat are refunded; when an
+// activity starts or ends, cached pages are refreshed.
 func (p *Plugin) Jobs() []plugins.Job {
 	return []plugins.Job{{Name: "expire", Every: 30 * time.Second, Run: func(ctx context.Context, db *store.DB) error {
 		_, err := p.Sweep(ctx, db)
 		return err
-	}}}
+	}}, {Name: "boundaries", Every: time.Minute, Run: boundaries}}
 }
 
 // Sweep decides the groups whose time ran out and refunds the orders
@@ -463,30 +465,56 @@ func (p *Plugin) refundFunc(ctx context.Context, pay *store.Payment, amount stor
 }
 
 // Demo implements plugins.Demoer: a 2人团 at 80 % on the best-selling
-// product of the demo catalogue not in a 限时折扣, with a group opened by
-// a demo customer (小美, who cannot sign in: her password is random) and
-// waiting for a second member. The demo group holds no order of its own:
-// whoever joins it completes it and their order goes on to be shipped.
+// product of the demo catalogue not in a 限时折扣, a 秒杀 nor a 砍价, with a group
+// opened by a demo customer (小美, who cannot sign in: her password is
+// random) and waiting for a second member, and a 3人团 at 70 % on the
+// next one, so that the 拼团专区 has a choice. The demo group holds no
+// order of its own: whoever joins it completes it and their order goes on
+// to be shipped.
 func (*Plugin) Demo(ctx context.Context, db *store.DB) error {
-	var productID int64
+	var products []int64
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		// Away from the 限时折扣 demo, when that plugin is compiled in.
-		var limited int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'limited_discounts'`).
-			Scan(&limited); err != nil {
+		// Away from the 限时折扣, 秒杀 and 砍价 demos, when those plugins
+		// are compiled in.
+		q := `SELECT p.id FROM products p WHERE p.on_shelf = 1 AND p.deleted_at IS NULL AND p.is_virtual = 0`
+		for table, cond := range map[string]string{"limited_discounts": ` AND p.id NOT IN (SELECT product_id FROM limited_discounts WHERE status = 'active')`,
+			"flash_items":        ` AND p.id NOT IN (SELECT product_id FROM flash_items)`,
+			"bargain_activities": ` AND p.id NOT IN (SELECT product_id FROM bargain_activities)`} {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				q += cond
+			}
+		}
+		rows, err := tx.QueryContext(ctx, q+` ORDER BY p.sales DESC, p.id LIMIT 2`)
+		if err != nil {
 			return err
 		}
-		q := `SELECT p.id FROM products p WHERE p.on_shelf = 1 AND p.deleted_at IS NULL AND p.is_virtual = 0`
-		if limited > 0 {
-			q += ` AND p.id NOT IN (SELECT product_id FROM limited_discounts WHERE status = 'active')`
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			products = append(products, id)
 		}
-		return tx.QueryRowContext(ctx, q+` ORDER BY p.sales DESC, p.id LIMIT 1`).Scan(&productID)
+		return rows.Err()
 	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
 	if err != nil {
 		return err
+	}
+	if len(products) == 0 {
+		return nil
+	}
+	productID := products[0]
+	if len(products) > 1 {
+		now := db.Now()
+		if _, err := Save(ctx, db, &Activity{Name: "三人成团享7折", ProductID: products[1], Percent: 70, Size: 3, Hours: 24, PerUser: 5,
+			StartsAt: now.Add(-time.Minute), EndsAt: now.AddDate(0, 0, 10)}); err != nil {
+			return err
+		}
 	}
 	now := db.Now()
 	aid, err := Save(ctx, db, &Activity{Name: "好物2人拼", ProductID: productID, Percent: 80, Size: 2, Hours: 24, PerUser: 5,

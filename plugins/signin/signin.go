@@ -151,7 +151,18 @@ func (*Plugin) Migrations() fs.FS { return migrations }
 // Register keeps the registry, to know whether the points plugin is on.
 func (p *Plugin) Register(r *plugins.Registry) error {
 	p.reg = r
-	return nil
+	return plugins.Bind(r, r.HomeView, ID, plugins.Handler[*plugins.HomeViewEvent]{ID: "entry", Priority: -20, Func: p.entry})
+}
+
+// entry is the home page's 签到 tile, for everyone: a visitor is sent to
+// sign in first (the page is an Account route).
+func (p *Plugin) entry(e *plugins.HomeViewEvent) error {
+	hint := i18n.Tc(e.Ctx, "signin.entry.hint")
+	if p.pointsOn() {
+		hint = i18n.Tc(e.Ctx, "signin.entry.hint_points")
+	}
+	e.Entries = append(e.Entries, plugins.HomeEntry{ID: "signin", Title: i18n.Tc(e.Ctx, "signin.entry.title"), Hint: hint, URL: pagePath})
+	return e.Next()
 }
 
 // pointsOn reports whether sign-ins give points now.
