@@ -337,10 +337,9 @@ func issueTx(ctx context.Context, tx *sql.Tx, c *Coupon, customerID int64, sourc
 		}
 		return store.Invalid("coupon", "coupon.err.not_claimable")
 	}
-	var held int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customer_coupons WHERE coupon_id = ? AND customer_id = ?`,
-		c.ID, customerID).Scan(&held); err != nil {
-		return fmt.Errorf("issue coupon: %w", err)
+	held, err := heldCountTx(ctx, tx, c, customerID)
+	if err != nil {
+		return err
 	}
 	if held >= c.PerUser {
 		return store.Invalid("coupon", "coupon.err.limit", "n", c.PerUser)
@@ -363,6 +362,16 @@ func issueTx(ctx context.Context, tx *sql.Tx, c *Coupon, customerID int64, sourc
 	}
 	c.Issued++
 	return nil
+}
+
+// heldCountTx is how many copies of c the customer holds (used or not).
+func heldCountTx(ctx context.Context, tx *sql.Tx, c *Coupon, customerID int64) (int, error) {
+	var held int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customer_coupons WHERE coupon_id = ? AND customer_id = ?`,
+		c.ID, customerID).Scan(&held); err != nil {
+		return 0, fmt.Errorf("issue coupon: %w", err)
+	}
+	return held, nil
 }
 
 // Claim is a customer taking a coupon in the coupon centre.
@@ -406,6 +415,16 @@ func grantTx(ctx context.Context, tx *sql.Tx, c *Coupon, ids []int64, now time.T
 			continue
 		}
 		seen[id] = true
+		// At the limit is a skip even when the coupon has run out: it asks
+		// for no copy.
+		held, err := heldCountTx(ctx, tx, c, id)
+		if err != nil {
+			return 0, nil, err
+		}
+		if held >= c.PerUser {
+			limited = append(limited, id)
+			continue
+		}
 		if err := issueTx(ctx, tx, c, id, ChannelGrant, now); err != nil {
 			var ve *store.ValidationError
 			if errors.As(err, &ve) && ve.Key == "coupon.err.limit" {
