@@ -66,6 +66,12 @@ func TestEndToEndCustomerTags(t *testing.T) {
 	}
 	screenshot(t, s.ctx, "tags-customers")
 
+	// A customer's page: their tags, ticked.
+	s.do("customer page", chromedp.Navigate(fmt.Sprintf("%s/admin/customers/%d/wallet", s.base, ids[4])),
+		chromedp.WaitVisible(css(`[data-testid="customer-tags-form"]`)))
+	s.poll("ticked", fmt.Sprintf(`document.querySelector('input[name="tag_id"][value="%d"]').checked`, mom.ID))
+	screenshot(t, s.ctx, "tags-customer-page")
+
 	// Filter by 宝妈.
 	s.do("filter", chromedp.Navigate(fmt.Sprintf("%s/admin/customers?tag=%d", s.base, mom.ID)),
 		chromedp.WaitVisible(css(`[data-testid="customer-table"]`)))
