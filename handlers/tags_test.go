@@ -89,6 +89,13 @@ func TestTagsStaffOnly(t *testing.T) {
 			t.Errorf("%s sees the tags page", who)
 		}
 	}
+	// Signed-in staff, but a cross-site form: the origin check refuses it.
+	a.setupOwner(t)
+	resp, _ := a.do(t, http.MethodPost, "/admin/customers/tags", strings.NewReader(url.Values{"name": {"跨站"}}.Encode()), http.Header{
+		"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {"https://evil.example"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-origin POST: %d", resp.StatusCode)
+	}
 	tags, _ := a.DB.Tags(t.Context())
 	if len(tags) != 1 || tags[0].Name != "VIP" || tagLinks(t, a) != 0 {
 		t.Fatalf("a refused request changed the tags: %+v, %d links", tags, tagLinks(t, a))
