@@ -23,6 +23,7 @@ const adminCustomersPerPage = 20
 // adminWalletRoutes registers the wallet's back-office pages.
 func (h *Handler) adminWalletRoutes(g *gin.RouterGroup) {
 	g.GET("/customers", h.wrap(h.adminCustomers))
+	h.adminTagRoutes(g)
 	g.GET("/customers/:id/wallet", h.wrap(h.adminCustomerWallet))
 	g.POST("/customers/:id/wallet", h.wrap(h.adminAdjustWallet))
 
@@ -42,10 +43,13 @@ func (h *Handler) adminCustomers(c *gin.Context) error {
 	if p, err := strconv.Atoi(c.Query("page")); err == nil && p > 1 {
 		page = p
 	}
-	l := admin.CustomerList{Phone: strings.TrimSpace(c.Query("phone")), Page: page}
+	l := admin.CustomerList{Phone: strings.TrimSpace(c.Query("phone")), TagID: formID(c.Query("tag")), Page: page}
 	var err error
-	l.Customers, l.Total, err = h.db.CustomerWallets(c.Request.Context(), l.Phone, (page-1)*adminCustomersPerPage, adminCustomersPerPage)
+	l.Customers, l.Total, err = h.db.CustomerWalletsTagged(c.Request.Context(), l.Phone, l.TagID, (page-1)*adminCustomersPerPage, adminCustomersPerPage)
 	if err != nil {
+		return err
+	}
+	if err := h.customerListTags(c.Request.Context(), &l); err != nil {
 		return err
 	}
 	l.Pages = (l.Total + adminCustomersPerPage - 1) / adminCustomersPerPage
@@ -65,6 +69,12 @@ func (h *Handler) walletAdjustForm(c *gin.Context) (admin.WalletAdjustForm, erro
 		return admin.WalletAdjustForm{}, err
 	}
 	f := admin.WalletAdjustForm{Customer: cu}
+	if f.Tags, err = h.db.CustomerTags(ctx, id); err != nil {
+		return f, err
+	}
+	if f.AllTags, err = h.db.Tags(ctx); err != nil {
+		return f, err
+	}
 	if f.Balance, err = h.db.Wallet(ctx, id); err != nil {
 		return f, err
 	}

@@ -32,5 +32,8 @@ func LoadDemo(ctx context.Context, db *store.DB, ms *media.Store, reg *plugins.R
 			}
 		}
 	})
+	if err == nil {
+		err = demo.LoadTags(ctx, db)
+	}
 	return sum, err
 }

@@ -498,10 +498,25 @@ type CustomerWallet struct {
 // CustomerWallets lists customers newest first with their balances; phone,
 // when not empty, keeps those whose number contains it.
 func (db *DB) CustomerWallets(ctx context.Context, phone string, offset, limit int) ([]CustomerWallet, int, error) {
-	where, args := "", []any{}
+	return db.CustomerWalletsTagged(ctx, phone, 0, offset, limit)
+}
+
+// CustomerWalletsTagged is CustomerWallets keeping, when tagID is not 0,
+// only the customers who carry that tag.
+func (db *DB) CustomerWalletsTagged(ctx context.Context, phone string, tagID int64, offset, limit int) ([]CustomerWallet, int, error) {
+	var conds []string
+	args := []any{}
 	if phone = strings.TrimSpace(phone); phone != "" {
-		where = ` WHERE instr(phone, ?) > 0`
+		conds = append(conds, `instr(phone, ?) > 0`)
 		args = append(args, phone)
+	}
+	if tagID != 0 {
+		conds = append(conds, `id IN (SELECT customer_id FROM customer_tag_links WHERE tag_id = ?)`)
+		args = append(args, tagID)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
 	var total int
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers`+where, args...).Scan(&total); err != nil {

@@ -337,10 +337,9 @@ func issueTx(ctx context.Context, tx *sql.Tx, c *Coupon, customerID int64, sourc
 		}
 		return store.Invalid("coupon", "coupon.err.not_claimable")
 	}
-	var held int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customer_coupons WHERE coupon_id = ? AND customer_id = ?`,
-		c.ID, customerID).Scan(&held); err != nil {
-		return fmt.Errorf("issue coupon: %w", err)
+	held, err := heldCountTx(ctx, tx, c, customerID)
+	if err != nil {
+		return err
 	}
 	if held >= c.PerUser {
 		return store.Invalid("coupon", "coupon.err.limit", "n", c.PerUser)
@@ -365,6 +364,16 @@ func issueTx(ctx context.Context, tx *sql.Tx, c *Coupon, customerID int64, sourc
 	return nil
 }
 
+// heldCountTx is how many copies of c the customer holds (used or not).
+func heldCountTx(ctx context.Context, tx *sql.Tx, c *Coupon, customerID int64) (int, error) {
+	var held int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customer_coupons WHERE coupon_id = ? AND customer_id = ?`,
+		c.ID, customerID).Scan(&held); err != nil {
+		return 0, fmt.Errorf("issue coupon: %w", err)
+	}
+	return held, nil
+}
+
 // Claim is a customer taking a coupon in the coupon centre.
 func Claim(ctx context.Context, db *store.DB, customerID, couponID int64) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
@@ -382,11 +391,52 @@ func Claim(ctx context.Context, db *store.DB, customerID, couponID int64) error 
 // GrantResult is what a grant did.
 type GrantResult struct {
 	Granted int
+	Limited int      // customers who already held PerUser copies: skipped
 	Skipped []string // "phone: reason"
+	Left    int      // copies left afterwards, -1 for unlimited
 }
+
+// SoldOut reports whether the grant gave the last copy.
+func (g GrantResult) SoldOut() bool { return g.Left == 0 }
 
 // MaxGrant is the most customers one grant reaches.
 const MaxGrant = 1000
+
+// grantTx gives one copy of c to each customer of ids (repeats counted
+// once), inside tx: the one path of every back-office grant (by phone, by
+// tag). A customer already at the per-user limit is skipped and returned
+// in limited; when the coupon runs out before everyone has one the error
+// is coupon.err.gone and the caller's transaction rolls back: a grant is
+// all or nothing on Total.
+func grantTx(ctx context.Context, tx *sql.Tx, c *Coupon, ids []int64, now time.Time) (granted int, limited []int64, err error) {
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		// At the limit is a skip even when the coupon has run out: it asks
+		// for no copy.
+		held, err := heldCountTx(ctx, tx, c, id)
+		if err != nil {
+			return 0, nil, err
+		}
+		if held >= c.PerUser {
+			limited = append(limited, id)
+			continue
+		}
+		if err := issueTx(ctx, tx, c, id, ChannelGrant, now); err != nil {
+			var ve *store.ValidationError
+			if errors.As(err, &ve) && ve.Key == "coupon.err.limit" {
+				limited = append(limited, id)
+				continue
+			}
+			return 0, nil, err
+		}
+		granted++
+	}
+	return granted, limited, nil
+}
 
 // Grant gives one copy to each customer (by phone number) in one
 // transaction; a customer the coupon cannot reach (unknown number, limit
@@ -406,8 +456,8 @@ func Grant(ctx context.Context, db *store.DB, couponID int64, phones []string, t
 		if err != nil {
 			return err
 		}
-		now := db.Now()
-		seen := map[int64]bool{}
+		var ids []int64
+		phoneOf := map[int64]string{}
 		for _, raw := range phones {
 			phone, err := store.ValidatePhone(raw)
 			if err != nil {
@@ -423,20 +473,61 @@ func Grant(ctx context.Context, db *store.DB, couponID int64, phones []string, t
 			if err != nil {
 				return err
 			}
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			if err := issueTx(ctx, tx, c, id, ChannelGrant, now); err != nil {
-				var ve *store.ValidationError
-				if errors.As(err, &ve) && ve.Key == "coupon.err.limit" {
-					out.Skipped = append(out.Skipped, phone+": "+tr(ve.Key, ve.Args...))
-					continue
-				}
-				return err
-			}
-			out.Granted++
+			ids = append(ids, id)
+			phoneOf[id] = phone
 		}
+		granted, limited, err := grantTx(ctx, tx, c, ids, db.Now())
+		if err != nil {
+			return err
+		}
+		out.Granted, out.Limited, out.Left = granted, len(limited), c.Left()
+		for _, id := range limited {
+			out.Skipped = append(out.Skipped, phoneOf[id]+": "+tr("coupon.err.limit", "n", c.PerUser))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GrantTag gives one copy to every customer of a customer tag, in one
+// transaction, by the same rules as Grant. A tag of more than MaxGrant
+// customers is refused whole (split it into smaller tags): the grant stays
+// one all-or-nothing transaction.
+func GrantTag(ctx context.Context, db *store.DB, couponID, tagID int64) (GrantResult, error) {
+	var out GrantResult
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		out = GrantResult{}
+		c, err := couponTx(ctx, tx, couponID)
+		if err != nil {
+			return err
+		}
+		tag, err := store.TagTx(ctx, tx, tagID)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Invalid("tag", "coupon.err.tag_unknown")
+		}
+		if err != nil {
+			return err
+		}
+		if tag.Customers == 0 {
+			return store.Invalid("tag", "coupon.err.tag_empty", "name", tag.Name)
+		}
+		if tag.Customers > MaxGrant {
+			return store.Invalid("tag", "coupon.err.tag_too_big", "name", tag.Name, "n", tag.Customers, "max", MaxGrant)
+		}
+		ids, _, err := store.TagCustomerIDsTx(ctx, tx, tagID, 0, MaxGrant)
+		if err != nil {
+			return err
+		}
+		left := c.Left()
+		granted, limited, err := grantTx(ctx, tx, c, ids, db.Now())
+		var ve *store.ValidationError
+		if errors.As(err, &ve) && ve.Key == "coupon.err.gone" && left >= 0 {
+			return store.Invalid("tag", "coupon.err.tag_not_enough", "name", tag.Name, "n", tag.Customers, "left", left)
+		}
+		if err != nil {
+			return err
+		}
+		out.Granted, out.Limited, out.Left = granted, len(limited), c.Left()
 		return nil
 	})
 	return out, err

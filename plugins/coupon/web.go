@@ -34,6 +34,7 @@ func (p *Plugin) Routes() []plugins.Route {
 		{Method: http.MethodPost, Path: adminPath + "/:id/status", Area: plugins.Admin, Handle: p.adminStatus},
 		{Method: http.MethodGet, Path: adminPath + "/:id/grant", Area: plugins.Admin, Handle: p.adminGrantPage},
 		{Method: http.MethodPost, Path: adminPath + "/:id/grant", Area: plugins.Admin, Handle: p.adminGrant},
+		{Method: http.MethodPost, Path: adminPath + "/:id/grant-tag", Area: plugins.Admin, Handle: p.adminGrantTag},
 	}
 }
 
@@ -285,6 +286,16 @@ func (p *Plugin) adminStatus(r plugins.Request) error {
 	return r.Redirect(adminPath, r.T("coupon.admin.status_"+status))
 }
 
+// grantPage draws the grant page: by phone numbers, or by customer tag.
+func (p *Plugin) grantPage(r plugins.Request, status int, vm grantView) error {
+	tags, err := r.Store().Tags(r.Context())
+	if err != nil {
+		return err
+	}
+	vm.Tags = tags
+	return r.Page(status, plugins.Page{Title: r.T("coupon.grant.title"), Body: adminGrantPage(vm)})
+}
+
 func (p *Plugin) adminGrantPage(r plugins.Request) error {
 	id, err := paramID(r)
 	if err != nil {
@@ -294,7 +305,7 @@ func (p *Plugin) adminGrantPage(r plugins.Request) error {
 	if err != nil {
 		return err
 	}
-	return r.Page(http.StatusOK, plugins.Page{Title: r.T("coupon.grant.title"), Body: adminGrantPage(grantView{Coupon: c})})
+	return p.grantPage(r, http.StatusOK, grantView{Coupon: c})
 }
 
 // adminGrant gives the coupon to the customers of the phone numbers typed.
@@ -317,16 +328,54 @@ func (p *Plugin) adminGrant(r plugins.Request) error {
 			return err
 		}
 		vm.Errors = fe
-		return r.Page(http.StatusUnprocessableEntity, plugins.Page{Title: r.T("coupon.grant.title"), Body: adminGrantPage(vm)})
+		return p.grantPage(r, http.StatusUnprocessableEntity, vm)
 	}
-	if len(res.Skipped) == 0 {
+	if len(res.Skipped) == 0 && !res.SoldOut() {
 		return r.Redirect(adminPath, r.T("coupon.grant.done", "n", res.Granted))
 	}
 	if c, err = Get(r.Context(), r.Store(), id); err != nil {
 		return err
 	}
 	vm.Coupon, vm.Result = c, &res
-	return r.Page(http.StatusOK, plugins.Page{Title: r.T("coupon.grant.title"), Body: adminGrantPage(vm)})
+	return p.grantPage(r, http.StatusOK, vm)
+}
+
+// adminGrantTag gives the coupon to every customer of the tag chosen.
+func (p *Plugin) adminGrantTag(r plugins.Request) error {
+	id, err := paramID(r)
+	if err != nil {
+		return err
+	}
+	c, err := Get(r.Context(), r.Store(), id)
+	if err != nil {
+		return err
+	}
+	rawTag := strings.TrimSpace(r.Form().Get("tag_id"))
+	vm := grantView{Coupon: c, TagID: rawTag}
+	tagID, perr := strconv.ParseInt(rawTag, 10, 64)
+	var res GrantResult
+	if perr != nil || tagID <= 0 {
+		err = store.Invalid("tag", "coupon.err.tag_unknown")
+	} else {
+		res, err = GrantTag(r.Context(), r.Store(), id, tagID)
+	}
+	if err != nil {
+		fe, ok := views.NewFormErrors(r.Context(), err)
+		if !ok {
+			return err
+		}
+		vm.TagErrors = fe
+		return p.grantPage(r, http.StatusUnprocessableEntity, vm)
+	}
+	tag, err := r.Store().TagByID(r.Context(), tagID)
+	if err != nil {
+		return err
+	}
+	if c, err = Get(r.Context(), r.Store(), id); err != nil {
+		return err
+	}
+	vm.Coupon, vm.TagResult, vm.TagName = c, &res, tag.Name
+	return p.grantPage(r, http.StatusOK, vm)
 }
 
 // checkoutURL is where 去使用 goes: the shop, to pick something.
