@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/views/i18n"
 )
@@ -234,11 +235,10 @@ func Save(ctx context.Context, db *store.DB, a *Activity) (int64, error) {
 		}
 		var n int
 		if a.Status == "active" {
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bargain_activities WHERE product_id = ? AND status = 'active'
-				AND id != ? AND starts_at < ? AND ends_at > ?`, a.ProductID, id, a.EndsAt.Unix(), a.StartsAt.Unix()).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
+			if clash, err := plugins.ActivityOverlapTx(ctx, tx, "bargain_activities", a.ProductID, id, a.StartsAt, a.EndsAt); err != nil || clash {
+				if err != nil {
+					return err
+				}
 				return store.Invalid("product_id", "bargain.err.overlap")
 			}
 		}
@@ -281,20 +281,7 @@ func Save(ctx context.Context, db *store.DB, a *Activity) (int64, error) {
 // Stop ends an activity now: no bargain starts any more; the bargains in
 // progress keep their time.
 func Stop(ctx context.Context, db *store.DB, id int64) error {
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE bargain_activities SET status = 'stopped', updated_at = ? WHERE id = ?`, db.Now().Unix(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
-	if err == nil {
-		db.BumpCatalogue()
-	}
-	return err
+	return plugins.StopActivity(ctx, db, "bargain_activities", id)
 }
 
 // GetActivity returns one activity.

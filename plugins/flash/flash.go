@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 	"github.com/xiaodian/xiaodian/views/i18n"
 )
@@ -279,19 +280,9 @@ func SaveSale(ctx context.Context, db *store.DB, s *Sale) (int64, error) {
 // StopSale ends a slot now; its unpaid orders stay payable until their
 // window closes.
 func StopSale(ctx context.Context, db *store.DB, id int64) error {
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE flash_sales SET status = 'stopped', updated_at = ? WHERE id = ?`, db.Now().Unix(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
+	err := plugins.StopActivity(ctx, db, "flash_sales", id)
 	if err == nil {
 		forgetAll(db)
-		db.BumpCatalogue()
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xiaodian/xiaodian/plugins"
 	"github.com/xiaodian/xiaodian/store"
 )
 
@@ -150,21 +151,9 @@ func SaveOffer(ctx context.Context, db *store.DB, o *Offer) (int64, error) {
 
 // StopOffer stops offer id for good; store.ErrNotFound when there is none.
 func StopOffer(ctx context.Context, db *store.DB, id int64) error {
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE fullreduce_offers SET status = 'stopped', updated_at = ? WHERE id = ?`,
-			db.Now().Unix(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
+	if err := plugins.StopActivity(ctx, db, "fullreduce_offers", id); err != nil {
 		return fmt.Errorf("stop fullreduce offer: %w", err)
 	}
-	db.BumpCatalogue()
 	return nil
 }
 

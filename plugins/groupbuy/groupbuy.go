@@ -193,11 +193,10 @@ func Save(ctx context.Context, db *store.DB, a *Activity) (int64, error) {
 			return store.Invalid("product_id", "groupbuy.err.product")
 		}
 		if a.Status == "active" {
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM groupbuy_activities WHERE product_id = ? AND status = 'active'
-				AND id != ? AND starts_at < ? AND ends_at > ?`, a.ProductID, id, a.EndsAt.Unix(), a.StartsAt.Unix()).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
+			if clash, err := plugins.ActivityOverlapTx(ctx, tx, "groupbuy_activities", a.ProductID, id, a.StartsAt, a.EndsAt); err != nil || clash {
+				if err != nil {
+					return err
+				}
 				return store.Invalid("product_id", "groupbuy.err.overlap")
 			}
 		}
@@ -235,20 +234,7 @@ func Save(ctx context.Context, db *store.DB, a *Activity) (int64, error) {
 // Stop ends an activity now: no new group opens; open groups run to
 // their end.
 func Stop(ctx context.Context, db *store.DB, id int64) error {
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE groupbuy_activities SET status = 'stopped', updated_at = ? WHERE id = ?`, db.Now().Unix(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
-	if err == nil {
-		db.BumpCatalogue()
-	}
-	return err
+	return plugins.StopActivity(ctx, db, "groupbuy_activities", id)
 }
 
 // Get returns one activity.

@@ -193,11 +193,10 @@ func Save(ctx context.Context, db *store.DB, d *Discount) (int64, error) {
 			return store.Invalid("product_id", "limited.err.product")
 		}
 		if d.Status == "active" {
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM limited_discounts WHERE product_id = ? AND status = 'active'
-				AND id != ? AND starts_at < ? AND ends_at > ?`, d.ProductID, id, d.EndsAt.Unix(), d.StartsAt.Unix()).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
+			if clash, err := plugins.ActivityOverlapTx(ctx, tx, "limited_discounts", d.ProductID, id, d.StartsAt, d.EndsAt); err != nil || clash {
+				if err != nil {
+					return err
+				}
 				return store.Invalid("product_id", "limited.err.overlap")
 			}
 		}
@@ -231,20 +230,7 @@ func Save(ctx context.Context, db *store.DB, d *Discount) (int64, error) {
 
 // Stop ends a discount now.
 func Stop(ctx context.Context, db *store.DB, id int64) error {
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE limited_discounts SET status = 'stopped', updated_at = ? WHERE id = ?`, db.Now().Unix(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
-	if err == nil {
-		db.BumpCatalogue()
-	}
-	return err
+	return plugins.StopActivity(ctx, db, "limited_discounts", id)
 }
 
 // Get returns one discount.
